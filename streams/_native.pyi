@@ -11,6 +11,9 @@ from typing_extensions import Buffer
 
 __version__: str
 
+def simd_backend() -> str:
+    """The ML-DSA code path libcrux selects on this CPU: "avx2", "neon" or "portable"."""
+
 def parameter_sizes(alg: str) -> tuple[int, int, int]:
     """(public key, private key, signature) sizes in bytes of a parameter set."""
 

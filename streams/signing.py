@@ -27,10 +27,12 @@ __all__ = [
     "MLDSA_ALGORITHMS",
     "OQS_ALGORITHMS",
     "KeyPair",
+    "NativeInfo",
     "ParameterSizes",
     "SignatureBackend",
     "backend_for",
     "generate_keypair",
+    "native_info",
     "parameter_sizes",
     "sign",
     "sign_many",
@@ -46,6 +48,12 @@ ENVELOPE_CONTEXT = b"qrstream/v1"
 MLDSA_SEED_BYTES = 32
 
 PublicKeys = Buffer | Sequence[Buffer]
+
+
+@dataclass(frozen=True)
+class NativeInfo:
+    version: str
+    simd: str
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,11 @@ def backend_for(algorithm: str) -> SignatureBackend:
 
         return liboqs_backend()
     raise UnknownAlgorithm(algorithm, MLDSA_ALGORITHMS + OQS_ALGORITHMS)
+
+
+def native_info() -> NativeInfo:
+    """Version of the native module and the ML-DSA code path it runs on this CPU."""
+    return NativeInfo(_native.__version__, _native.simd_backend())
 
 
 def parameter_sizes(algorithm: str) -> ParameterSizes:

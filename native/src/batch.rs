@@ -23,7 +23,9 @@ impl Threads {
     pub fn from_option(threads: Option<usize>) -> Result<Self, NativeError> {
         match threads {
             None => Ok(Self::All),
-            Some(0) => Err(NativeError::InvalidThreadCount("must be at least 1".to_owned())),
+            Some(0) => Err(NativeError::InvalidThreadCount(
+                "must be at least 1".to_owned(),
+            )),
             Some(n) => Ok(Self::Exactly(n)),
         }
     }
@@ -164,7 +166,12 @@ mod tests {
                 threads,
             )
             .unwrap();
-            let bad: Vec<usize> = ok.iter().enumerate().filter(|(_, v)| !**v).map(|(i, _)| i).collect();
+            let bad: Vec<usize> = ok
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !**v)
+                .map(|(i, _)| i)
+                .collect();
             assert_eq!(bad, vec![5, 20]);
         }
     }
@@ -186,9 +193,19 @@ mod tests {
         let (pk, _) = sig::keypair(Alg::MlDsa44, &[1; SEED_LEN]).unwrap();
         let msgs: Vec<&[u8]> = vec![b"a", b"b"];
         let sigs: Vec<&[u8]> = vec![b"x"];
-        let err = verify_many(Alg::MlDsa44, &PublicKeys::Shared(&pk), &msgs, &sigs, b"", Threads::All)
-            .unwrap_err();
-        assert_eq!(err.to_string(), "msgs and sigs must have the same length (2 != 1)");
+        let err = verify_many(
+            Alg::MlDsa44,
+            &PublicKeys::Shared(&pk),
+            &msgs,
+            &sigs,
+            b"",
+            Threads::All,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "msgs and sigs must have the same length (2 != 1)"
+        );
         assert!(Threads::from_option(Some(0)).is_err());
     }
 

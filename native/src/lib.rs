@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use crate::py::{
-        keypair, parameter_sizes, sign, sign_internal, sign_many, verify, verify_internal,
-        verify_many,
+        keypair, parameter_sizes, sign, sign_internal, sign_many, simd_backend, verify,
+        verify_internal, verify_many,
     };
 
     use pyo3::prelude::*;

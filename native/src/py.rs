@@ -35,7 +35,10 @@ struct Borrowed(PyBuffer<u8>);
 impl Borrowed {
     fn new(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Self> {
         if obj.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(format!("{} must be bytes-like, not str", what())));
+            return Err(PyTypeError::new_err(format!(
+                "{} must be bytes-like, not str",
+                what()
+            )));
         }
         let buffer = PyBuffer::<u8>::get(obj).map_err(|_| {
             let kind = obj
@@ -45,7 +48,10 @@ impl Borrowed {
             PyTypeError::new_err(format!("{} must be bytes-like, not {kind}", what()))
         })?;
         if !buffer.is_c_contiguous() {
-            return Err(PyValueError::new_err(format!("{} must be C-contiguous", what())));
+            return Err(PyValueError::new_err(format!(
+                "{} must be C-contiguous",
+                what()
+            )));
         }
         Ok(Self(buffer))
     }
@@ -71,9 +77,9 @@ fn borrow_seq(seq: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<Borrowed>> {
             "{name} must be a sequence of bytes-like objects"
         )));
     }
-    let iter = seq
-        .try_iter()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be a sequence of bytes-like objects")))?;
+    let iter = seq.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!("{name} must be a sequence of bytes-like objects"))
+    })?;
     iter.enumerate()
         .map(|(i, item)| Borrowed::new(&item?, &|| format!("{name}[{i}]")))
         .collect()
@@ -84,13 +90,22 @@ fn slices(items: &[Borrowed]) -> Vec<&[u8]> {
 }
 
 fn to_bytes_list(py: Python<'_>, items: Vec<Vec<u8>>) -> Vec<Py<PyBytes>> {
-    items.into_iter().map(|b| PyBytes::new(py, &b).unbind()).collect()
+    items
+        .into_iter()
+        .map(|b| PyBytes::new(py, &b).unbind())
+        .collect()
 }
 
 fn random_seed() -> Result<[u8; SEED_LEN], NativeError> {
     let mut seed = [0u8; SEED_LEN];
     getrandom::fill(&mut seed)?;
     Ok(seed)
+}
+
+/// The ML-DSA code path selected on this CPU: "avx2", "neon" or "portable".
+#[pyfunction]
+pub fn simd_backend() -> &'static str {
+    sig::simd_backend()
 }
 
 /// Encoded (public key, private key, signature) sizes of a parameter set.
@@ -120,7 +135,10 @@ pub fn keypair(
             py.detach(|| sig::keypair(alg, &seed))?
         }
     };
-    let out = (PyBytes::new(py, &pk).unbind(), PyBytes::new(py, &sk).unbind());
+    let out = (
+        PyBytes::new(py, &pk).unbind(),
+        PyBytes::new(py, &sk).unbind(),
+    );
     zeroize::Zeroize::zeroize(&mut sk);
     Ok(out)
 }
@@ -195,7 +213,11 @@ pub fn sign(
     deterministic: bool,
 ) -> PyResult<Py<PyBytes>> {
     let alg = Alg::from_name(alg)?;
-    let (sk, msg, ctx) = (borrow_one(sk, "sk")?, borrow_one(msg, "msg")?, borrow_one(ctx, "ctx")?);
+    let (sk, msg, ctx) = (
+        borrow_one(sk, "sk")?,
+        borrow_one(msg, "msg")?,
+        borrow_one(ctx, "ctx")?,
+    );
     alg.check_secret_key(sk.as_slice())?;
     sig::check_context(ctx.as_slice())?;
     let mut rnd = [0u8; RANDOMNESS_LEN];
@@ -222,7 +244,12 @@ pub fn verify(
     let (signature, ctx) = (borrow_one(sig, "sig")?, borrow_one(ctx, "ctx")?);
     alg.check_public_key(pk.as_slice())?;
     sig::check_context(ctx.as_slice())?;
-    let (pk, msg, signature, ctx) = (pk.as_slice(), msg.as_slice(), signature.as_slice(), ctx.as_slice());
+    let (pk, msg, signature, ctx) = (
+        pk.as_slice(),
+        msg.as_slice(),
+        signature.as_slice(),
+        ctx.as_slice(),
+    );
     if py.detach(|| sig::verify(alg, pk, msg, signature, ctx)) {
         Ok(())
     } else {
@@ -240,12 +267,19 @@ pub fn sign_internal(
     rnd: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyBytes>> {
     let alg = Alg::from_name(alg)?;
-    let (sk, message, rnd) = (borrow_one(sk, "sk")?, borrow_one(message, "message")?, borrow_one(rnd, "rnd")?);
-    let rnd: [u8; RANDOMNESS_LEN] = rnd.as_slice().try_into().map_err(|_| NativeError::InvalidLength {
-        alg: alg.name(),
-        what: "signing randomness",
-        expected: RANDOMNESS_LEN,
-    })?;
+    let (sk, message, rnd) = (
+        borrow_one(sk, "sk")?,
+        borrow_one(message, "message")?,
+        borrow_one(rnd, "rnd")?,
+    );
+    let rnd: [u8; RANDOMNESS_LEN] =
+        rnd.as_slice()
+            .try_into()
+            .map_err(|_| NativeError::InvalidLength {
+                alg: alg.name(),
+                what: "signing randomness",
+                expected: RANDOMNESS_LEN,
+            })?;
     let (sk, message) = (sk.as_slice(), message.as_slice());
     let signature = py.detach(|| sig::sign_internal(alg, sk, message, rnd))?;
     Ok(PyBytes::new(py, &signature).unbind())
@@ -261,7 +295,11 @@ pub fn verify_internal(
     sig: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
     let alg = Alg::from_name(alg)?;
-    let (pk, message, signature) = (borrow_one(pk, "pk")?, borrow_one(message, "message")?, borrow_one(sig, "sig")?);
+    let (pk, message, signature) = (
+        borrow_one(pk, "pk")?,
+        borrow_one(message, "message")?,
+        borrow_one(sig, "sig")?,
+    );
     alg.check_public_key(pk.as_slice())?;
     let (pk, message, signature) = (pk.as_slice(), message.as_slice(), signature.as_slice());
     Ok(py.detach(|| sig::verify_internal(alg, pk, message, signature)))

@@ -75,7 +75,12 @@ impl Alg {
         self.check_len(sk, self.sizes().secret_key, "private key")
     }
 
-    fn check_len(self, bytes: &[u8], expected: usize, what: &'static str) -> Result<(), NativeError> {
+    fn check_len(
+        self,
+        bytes: &[u8],
+        expected: usize,
+        what: &'static str,
+    ) -> Result<(), NativeError> {
         if bytes.len() == expected {
             Ok(())
         } else {
@@ -109,12 +114,28 @@ macro_rules! with_params {
     };
 }
 
-fn to_array<const N: usize>(bytes: &[u8], alg: Alg, what: &'static str) -> Result<[u8; N], NativeError> {
+fn to_array<const N: usize>(
+    bytes: &[u8],
+    alg: Alg,
+    what: &'static str,
+) -> Result<[u8; N], NativeError> {
     bytes.try_into().map_err(|_| NativeError::InvalidLength {
         alg: alg.name(),
         what,
         expected: N,
     })
+}
+
+/// The code path libcrux-ml-dsa selects on this CPU at run time.
+#[must_use]
+pub fn simd_backend() -> &'static str {
+    if cfg!(target_arch = "x86_64") && libcrux_platform::simd256_support() {
+        "avx2"
+    } else if cfg!(target_arch = "aarch64") && libcrux_platform::simd128_support() {
+        "neon"
+    } else {
+        "portable"
+    }
 }
 
 pub fn check_context(ctx: &[u8]) -> Result<(), NativeError> {
@@ -281,7 +302,10 @@ mod tests {
         let sig = sign(Alg::MlDsa65, &sk, b"msg", b"ab", [0; RANDOMNESS_LEN]).unwrap();
         let m_prime = [&[0u8, 2], &b"ab"[..], b"msg"].concat();
         assert!(verify_internal(Alg::MlDsa65, &pk, &m_prime, &sig));
-        assert_eq!(sign_internal(Alg::MlDsa65, &sk, &m_prime, [0; RANDOMNESS_LEN]).unwrap(), sig);
+        assert_eq!(
+            sign_internal(Alg::MlDsa65, &sk, &m_prime, [0; RANDOMNESS_LEN]).unwrap(),
+            sig
+        );
     }
 
     #[test]

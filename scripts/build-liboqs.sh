@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Provides the shared liboqs that streams/oqs_backend.py loads, without network access beyond
+# crates.io: the liboqs source comes from the `oqs-sys` crate, which vendors it.
+#
+#   bash scripts/build-liboqs.sh [CACHE_DIR]
+#
+# CACHE_DIR (or $QR_CACHE_DIR) defaults to .cache in the repository root; liboqs is installed
+# into CACHE_DIR/liboqs, where the Python backend looks by default. If $OQS_INSTALL_PATH
+# already holds lib/liboqs.so, that install is used and nothing is built. Re-running is cheap:
+# an existing install built with the same settings is kept.
+set -euo pipefail
+
+OQS_SYS_VERSION="0.11.0"
+LIBOQS_VERSION="0.13.0"
+CRATE="oqs-sys-${OQS_SYS_VERSION}+liboqs-${LIBOQS_VERSION}"
+# Only what streams.oqs_backend exposes: ML-DSA is ours (native module), KEMs are unused. liboqs
+# 0.13 has no FIPS 205 SLH-DSA, only SPHINCS+ round 3.1 ("simple" instances).
+ALGORITHMS="SIG_falcon_512;SIG_falcon_1024;SIG_sphincs_sha2_128f_simple;SIG_sphincs_sha2_128s_simple"
+
+log() { printf '[build-liboqs] %s\n' "$*"; }
+die() { printf '[build-liboqs] error: %s\n' "$*" >&2; exit 1; }
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache_dir="${1:-${QR_CACHE_DIR:-$repo_root/.cache}}"
+mkdir -p "$cache_dir"
+cache_dir="$(cd "$cache_dir" && pwd)"
+prefix="$cache_dir/liboqs"
+stamp="$prefix/.qrstream-build"
+# Part of the stamp, so that changing the version or the algorithm list rebuilds.
+build_id="liboqs=$LIBOQS_VERSION crate=$CRATE algorithms=$ALGORITHMS openssl=off"
+
+if [[ -n "${OQS_INSTALL_PATH:-}" ]]; then
+    if [[ -f "$OQS_INSTALL_PATH/lib/liboqs.so" ]]; then
+        log "using the liboqs at OQS_INSTALL_PATH=$OQS_INSTALL_PATH; nothing to build"
+        exit 0
+    fi
+    # The Python backend reads OQS_INSTALL_PATH first, so a build elsewhere would go unseen.
+    log "warning: OQS_INSTALL_PATH=$OQS_INSTALL_PATH has no lib/liboqs.so; building into" \
+        "$prefix, so unset OQS_INSTALL_PATH or set it to $prefix"
+fi
+
+if [[ -f "$prefix/lib/liboqs.so" && -f "$stamp" && "$(cat "$stamp")" == "$build_id" ]]; then
+    log "liboqs $LIBOQS_VERSION already installed in $prefix; nothing to do"
+    exit 0
+fi
+
+for tool in cargo cmake cc; do
+    command -v "$tool" >/dev/null || die "$tool not found; it is needed to build liboqs"
+done
+if command -v ninja >/dev/null; then
+    generator="Ninja"
+else
+    log "ninja not found; falling back to make"
+    generator="Unix Makefiles"
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/qr-liboqs.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+find_crate() {
+    compgen -G "$cargo_home/registry/cache/*/$CRATE.crate" | head -n 1 || true
+}
+crate_file="$(find_crate)"
+if [[ -z "$crate_file" ]]; then
+    log "fetching $CRATE from crates.io with cargo"
+    mkdir -p "$work/fetch/src"
+    cat >"$work/fetch/Cargo.toml" <<EOF
+[package]
+name = "qrstream-liboqs-fetch"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+oqs-sys = { version = "=$OQS_SYS_VERSION", default-features = false }
+EOF
+    : >"$work/fetch/src/lib.rs"
+    # Its own target dir and manifest: the repository's Cargo workspace is never touched.
+    CARGO_TARGET_DIR="$work/fetch/target" cargo fetch --quiet \
+        --manifest-path "$work/fetch/Cargo.toml"
+    crate_file="$(find_crate)"
+    [[ -n "$crate_file" ]] || die "cargo fetch did not leave $CRATE.crate in $cargo_home"
+else
+    log "using the cached crate $crate_file"
+fi
+
+log "unpacking $CRATE"
+tar -xzf "$crate_file" -C "$work"
+src="$work/$CRATE/liboqs"
+[[ -f "$src/CMakeLists.txt" ]] || die "no liboqs source tree in $crate_file"
+src_version="$(sed -nE \
+    's/^set\(OQS_VERSION_(MAJOR|MINOR|PATCH) ([0-9]+)\)$/\2/p' "$src/CMakeLists.txt" | paste -sd.)"
+[[ "$src_version" == "$LIBOQS_VERSION" ]] ||
+    die "the crate holds liboqs $src_version, expected $LIBOQS_VERSION"
+
+log "configuring liboqs $src_version ($generator): $ALGORITHMS"
+start=$SECONDS
+cmake -S "$src" -B "$work/build" -G "$generator" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" \
+    -DCMAKE_INSTALL_LIBDIR=lib \
+    -DBUILD_SHARED_LIBS=ON \
+    -DOQS_BUILD_ONLY_LIB=ON \
+    -DOQS_USE_OPENSSL=OFF \
+    -DOQS_DIST_BUILD=ON \
+    -DOQS_MINIMAL_BUILD="$ALGORITHMS" \
+    >"$work/configure.log" 2>&1 || { cat "$work/configure.log" >&2; die "cmake configure failed"; }
+
+jobs="$(nproc 2>/dev/null || echo 2)"
+log "building with $jobs jobs"
+cmake --build "$work/build" --parallel "$jobs" >"$work/build.log" 2>&1 ||
+    { tail -n 50 "$work/build.log" >&2; die "build failed"; }
+
+log "installing into $prefix"
+rm -rf "$prefix"
+cmake --install "$work/build" >"$work/install.log" 2>&1 ||
+    { cat "$work/install.log" >&2; die "install failed"; }
+[[ -f "$prefix/lib/liboqs.so" ]] || die "install left no $prefix/lib/liboqs.so"
+printf '%s\n' "$build_id" >"$stamp"
+
+installed_version="$(sed -nE 's/^#define OQS_VERSION_TEXT "(.*)"$/\1/p' \
+    "$prefix/include/oqs/oqsconfig.h")"
+enabled="$(sed -nE 's/^#define OQS_ENABLE_SIG_([a-z0-9_]+) 1$/\1/p' \
+    "$prefix/include/oqs/oqsconfig.h" | grep -vE '_(avx2|aarch64)$' | paste -sd' ')"
+log "liboqs $installed_version installed in $prefix in $((SECONDS - start)) s"
+log "signature algorithms: $enabled"

@@ -1,0 +1,28 @@
+"""`qrstream`: the one command-line entry point, with a subcommand per job."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from pydantic import ValidationError
+
+from streams.cli.app import cli
+from streams.cli.bench import bench
+from streams.cli.version import version
+
+__all__ = ["cli", "main"]
+
+cli.add_command(version)
+cli.add_command(bench)
+
+
+def main() -> None:
+    """Console-script entry: bad settings give one clear line and exit status 2."""
+    try:
+        cli.main(prog_name="qrstream", standalone_mode=True)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        click.echo(f"Error: invalid setting {where}: {first['msg']}", err=True)
+        sys.exit(2)

@@ -1,0 +1,65 @@
+"""`qrstream bench ...`: benchmarks that print ratios against a baseline measured in the
+same run. Figures are for reading, never for pass/fail."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import orjson
+
+from bench.crypto import CryptoBenchConfig, format_table, run_crypto_bench
+from streams import signing
+
+__all__ = ["bench"]
+
+
+@click.group()
+def bench() -> None:
+    """Measure throughput against baselines run on this machine in the same run."""
+
+
+@bench.command()
+@click.option(
+    "--alg",
+    "algorithms",
+    multiple=True,
+    type=click.Choice(signing.MLDSA_ALGORITHMS),
+    help="Parameter set to measure (repeatable; default all three).",
+)
+@click.option("--seconds", default=1.0, show_default=True, help="Minimum time per figure.")
+@click.option("--batch", default=256, show_default=True, help="Messages per batch call.")
+@click.option("--message-bytes", default=300, show_default=True, help="Message size.")
+@click.option("--no-liboqs", is_flag=True, help="Skip the liboqs algorithms.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write JSON.")
+def crypto(
+    algorithms: tuple[str, ...],
+    seconds: float,
+    batch: int,
+    message_bytes: int,
+    no_liboqs: bool,
+    json_path: Path | None,
+) -> None:
+    """ML-DSA keygen/sign/verify operations per second: the native module in batches on
+    one thread and on all cores, native single calls, pyca/cryptography (OpenSSL) and
+    liboqs, with the ratios native batch / cryptography."""
+    if seconds <= 0 or batch <= 0 or message_bytes < 0:
+        raise click.BadParameter("--seconds and --batch must be positive")
+    config = CryptoBenchConfig(
+        algorithms=algorithms or signing.MLDSA_ALGORITHMS,
+        seconds=seconds,
+        batch=batch,
+        message_bytes=message_bytes,
+        liboqs_algorithms=() if no_liboqs else CryptoBenchConfig.liboqs_algorithms,
+    )
+    info = signing.native_info()
+    click.echo(
+        f"qrstream bench crypto: {message_bytes}-byte messages, batches of {batch}, "
+        f">= {seconds:g} s per figure, {os.cpu_count()} cores, native {info.simd} code path",
+        err=True,
+    )
+    results = run_crypto_bench(config, progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(format_table(results))
+    if json_path:
+        json_path.write_bytes(orjson.dumps([r.__dict__ for r in results], option=orjson.OPT_INDENT_2))
