@@ -23,7 +23,10 @@ CRYPTOGRAPHY = "cryptography"
 LIBOQS = "liboqs"
 IMPLEMENTATIONS = (NATIVE_1T, NATIVE_ALL, NATIVE_SINGLE, CRYPTOGRAPHY, LIBOQS)
 
-_CRYPTOGRAPHY_KEYS = {
+_CRYPTOGRAPHY_KEYS: dict[
+    str,
+    type[mldsa.MLDSA44PrivateKey] | type[mldsa.MLDSA65PrivateKey] | type[mldsa.MLDSA87PrivateKey],
+] = {
     "ML-DSA-44": mldsa.MLDSA44PrivateKey,
     "ML-DSA-65": mldsa.MLDSA65PrivateKey,
     "ML-DSA-87": mldsa.MLDSA87PrivateKey,

@@ -27,7 +27,7 @@ cache_dir="$(cd "$cache_dir" && pwd)"
 prefix="$cache_dir/liboqs"
 stamp="$prefix/.qrstream-build"
 # Part of the stamp, so that changing the version or the algorithm list rebuilds.
-build_id="liboqs=$LIBOQS_VERSION crate=$CRATE algorithms=$ALGORITHMS openssl=off"
+build_id="liboqs=$LIBOQS_VERSION crate=$CRATE algorithms=$ALGORITHMS openssl=off compat=supports_ctx_str"
 
 if [[ -n "${OQS_INSTALL_PATH:-}" ]]; then
     if [[ -f "$OQS_INSTALL_PATH/lib/liboqs.so" ]]; then
@@ -93,6 +93,28 @@ src_version="$(sed -nE \
     's/^set\(OQS_VERSION_(MAJOR|MINOR|PATCH) ([0-9]+)\)$/\2/p' "$src/CMakeLists.txt" | paste -sd.)"
 [[ "$src_version" == "$LIBOQS_VERSION" ]] ||
     die "the crate holds liboqs $src_version, expected $LIBOQS_VERSION"
+
+# liboqs-python 0.16 binds OQS_SIG_supports_ctx_str when it is imported, and liboqs only gained
+# that function in 0.14: without it `import oqs` fails on 0.13. This is the same query written
+# against the 0.13 API (the per-algorithm flag it already has), appended to sig.c.
+if ! grep -q 'OQS_SIG_supports_ctx_str' "$src/src/sig/sig.c"; then
+    log "adding OQS_SIG_supports_ctx_str (liboqs 0.14 API, needed by liboqs-python 0.16)"
+    cat >>"$src/src/sig/sig.c" <<'EOF_C'
+
+/* Added by qrstream's scripts/build-liboqs.sh: the liboqs 0.14 API that liboqs-python 0.16
+ * needs, answered from the sig_with_ctx_support flag of liboqs 0.13. */
+OQS_API bool OQS_SIG_supports_ctx_str(const char *method_name);
+OQS_API bool OQS_SIG_supports_ctx_str(const char *method_name) {
+	OQS_SIG *sig = OQS_SIG_new(method_name);
+	if (sig == NULL) {
+		return false;
+	}
+	bool supported = sig->sig_with_ctx_support;
+	OQS_SIG_free(sig);
+	return supported;
+}
+EOF_C
+fi
 
 log "configuring liboqs $src_version ($generator): $ALGORITHMS"
 start=$SECONDS

@@ -9,6 +9,18 @@ from collections.abc import Sequence
 
 from typing_extensions import Buffer
 
+__all__ = [
+    "__version__",
+    "keypair",
+    "parameter_sizes",
+    "sign",
+    "sign_internal",
+    "sign_many",
+    "simd_backend",
+    "verify",
+    "verify_internal",
+    "verify_many",
+]
 __version__: str
 
 def simd_backend() -> str:
@@ -45,9 +57,7 @@ def verify_many(
     """One verdict per item, so callers can route failures; `pk` is one key for all items or
     one key per item. Malformed signatures give False; mismatched lengths raise ValueError."""
 
-def sign(
-    alg: str, sk: Buffer, msg: Buffer, ctx: Buffer, *, deterministic: bool = False
-) -> bytes:
+def sign(alg: str, sk: Buffer, msg: Buffer, ctx: Buffer, *, deterministic: bool = False) -> bytes:
     """One ML-DSA signature with the context string `ctx` (at most 255 bytes)."""
 
 def verify(alg: str, pk: Buffer, msg: Buffer, sig: Buffer, ctx: Buffer) -> None:

@@ -15,7 +15,7 @@ class StreamsError(Exception):
     """Root of every error qrstream raises on purpose."""
 
 
-class InvalidSignature(StreamsError):  # noqa: N818 - the name every crypto library uses
+class InvalidSignature(StreamsError):
     """A signature did not verify."""
 
 

@@ -124,16 +124,13 @@ pub fn keypair(
     seed: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Py<PyBytes>, Py<PyBytes>)> {
     let alg = Alg::from_name(alg)?;
-    let (pk, mut sk) = match seed {
-        Some(obj) => {
-            let seed = borrow_one(obj, "seed")?;
-            let bytes = seed.as_slice();
-            py.detach(|| sig::keypair(alg, bytes))?
-        }
-        None => {
-            let seed = random_seed()?;
-            py.detach(|| sig::keypair(alg, &seed))?
-        }
+    let (pk, mut sk) = if let Some(obj) = seed {
+        let seed = borrow_one(obj, "seed")?;
+        let bytes = seed.as_slice();
+        py.detach(|| sig::keypair(alg, bytes))?
+    } else {
+        let seed = random_seed()?;
+        py.detach(|| sig::keypair(alg, &seed))?
     };
     let out = (
         PyBytes::new(py, &pk).unbind(),

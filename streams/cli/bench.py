@@ -62,4 +62,6 @@ def crypto(
     results = run_crypto_bench(config, progress=lambda line: click.echo(f"  {line}", err=True))
     click.echo(format_table(results))
     if json_path:
-        json_path.write_bytes(orjson.dumps([r.__dict__ for r in results], option=orjson.OPT_INDENT_2))
+        json_path.write_bytes(
+            orjson.dumps([r.__dict__ for r in results], option=orjson.OPT_INDENT_2)
+        )
