@@ -39,7 +39,7 @@ class CryptoBenchConfig:
     seconds: float = 1.0
     batch: int = 256
     message_bytes: int = 300
-    liboqs_algorithms: tuple[str, ...] = signing.OQS_ALGORITHMS[:2]
+    liboqs_algorithms: tuple[str, ...] = ("Falcon-512", "SPHINCS+-SHA2-128f-simple")
 
 
 @dataclass(frozen=True)

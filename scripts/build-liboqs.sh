@@ -19,21 +19,32 @@ ALGORITHMS="SIG_falcon_512;SIG_falcon_1024;SIG_sphincs_sha2_128f_simple;SIG_sphi
 
 log() { printf '[build-liboqs] %s\n' "$*"; }
 die() { printf '[build-liboqs] error: %s\n' "$*" >&2; exit 1; }
+# Not `grep -q`: its early exit would make nm fail with SIGPIPE under pipefail.
+exports_ctx_query() {
+    nm -D --defined-only "$1" | grep ' OQS_SIG_supports_ctx_str$' >/dev/null
+}
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_dir="${1:-${QR_CACHE_DIR:-$repo_root/.cache}}"
 mkdir -p "$cache_dir"
-cache_dir="$(cd "$cache_dir" && pwd)"
+cache_dir="$(cd "$cache_dir" && pwd -P)"
 prefix="$cache_dir/liboqs"
 stamp="$prefix/.qrstream-build"
 # Part of the stamp, so that changing the version or the algorithm list rebuilds.
 build_id="liboqs=$LIBOQS_VERSION crate=$CRATE algorithms=$ALGORITHMS openssl=off compat=supports_ctx_str"
 
-if [[ -n "${OQS_INSTALL_PATH:-}" ]]; then
-    if [[ -f "$OQS_INSTALL_PATH/lib/liboqs.so" ]]; then
-        log "using the liboqs at OQS_INSTALL_PATH=$OQS_INSTALL_PATH; nothing to build"
+# An OQS_INSTALL_PATH that names our own prefix (the Makefile exports it so) is no foreign
+# install: the stamp check below decides whether it needs a rebuild.
+if [[ -n "${OQS_INSTALL_PATH:-}" && "$(realpath -m "$OQS_INSTALL_PATH")" != "$prefix" ]]; then
+    for lib in "$OQS_INSTALL_PATH/lib/liboqs.so" "$OQS_INSTALL_PATH/lib64/liboqs.so"; do
+        [[ -f "$lib" ]] || continue
+        log "using $lib from OQS_INSTALL_PATH; nothing to build"
+        if command -v nm >/dev/null && ! exports_ctx_query "$lib"; then
+            log "warning: $lib lacks OQS_SIG_supports_ctx_str, so liboqs-python 0.16 cannot" \
+                "load it (a liboqs before 0.14); unset OQS_INSTALL_PATH to build one here"
+        fi
         exit 0
-    fi
+    done
     # The Python backend reads OQS_INSTALL_PATH first, so a build elsewhere would go unseen.
     log "warning: OQS_INSTALL_PATH=$OQS_INSTALL_PATH has no lib/liboqs.so; building into" \
         "$prefix, so unset OQS_INSTALL_PATH or set it to $prefix"
@@ -57,7 +68,7 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/qr-liboqs.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+cargo_home="${CARGO_HOME:-${HOME:?set HOME or CARGO_HOME}/.cargo}"
 find_crate() {
     compgen -G "$cargo_home/registry/cache/*/$CRATE.crate" | head -n 1 || true
 }
@@ -139,6 +150,10 @@ rm -rf "$prefix"
 cmake --install "$work/build" >"$work/install.log" 2>&1 ||
     { cat "$work/install.log" >&2; die "install failed"; }
 [[ -f "$prefix/lib/liboqs.so" ]] || die "install left no $prefix/lib/liboqs.so"
+if command -v nm >/dev/null; then
+    exports_ctx_query "$prefix/lib/liboqs.so" ||
+        die "$prefix/lib/liboqs.so does not export OQS_SIG_supports_ctx_str"
+fi
 printf '%s\n' "$build_id" >"$stamp"
 
 installed_version="$(sed -nE 's/^#define OQS_VERSION_TEXT "(.*)"$/\1/p' \

@@ -1,8 +1,10 @@
 """ML-DSA (FIPS 204) batch signing and verification; import it through `streams.signing`.
 
-`alg` is one of "ML-DSA-44", "ML-DSA-65", "ML-DSA-87". Every bytes argument accepts any
-C-contiguous bytes-like object without copying. Wrong sizes raise `ValueError` with the exact
-expected size, non-bytes raise `TypeError`; no Rust panic reaches Python.
+`alg` is one of "ML-DSA-44", "ML-DSA-65", "ML-DSA-87". Every bytes argument accepts bytes,
+bytearray or a C-contiguous memoryview of unsigned bytes (format 'B') and reads it in place.
+Key generation and signing run libcrux-ml-dsa, verification AWS-LC. Wrong sizes raise
+`ValueError` with the exact expected size, non-bytes raise `TypeError`; no Rust panic
+reaches Python.
 """
 
 from collections.abc import Sequence

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "BackendUnavailable",
+    "BrokerError",
     "ConfigError",
     "InvalidSignature",
     "StreamsError",
@@ -39,3 +42,15 @@ class BackendUnavailable(StreamsError):
 
 class ConfigError(StreamsError):
     """Settings or command-line arguments that cannot work."""
+
+
+class BrokerError(StreamsError):
+    """The local development broker (`qrstream dev`) cannot be resolved, started or reached.
+
+    The message is one line that says what to do; `log_path` names the broker log to read
+    when the JVM itself reported the problem.
+    """
+
+    def __init__(self, message: str, log_path: Path | None = None) -> None:
+        super().__init__(message)
+        self.log_path = log_path

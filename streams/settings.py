@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["HEAP_PATTERN", "Settings"]
+
+# A JVM memory size as -Xmx takes it; `qrstream dev up --heap` checks its flag with it too.
+HEAP_PATTERN = r"^[1-9][0-9]*[kKmMgG]$"
 
 
 class Settings(BaseSettings):
@@ -20,4 +23,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = Field(
         "text", description="json gives one structured record per line for log shippers"
+    )
+    kafka_bootstrap: str | None = Field(
+        None,
+        # KAFKA_BOOTSTRAP is what CI and other tools already export; QR_ wins when both are set.
+        validation_alias=AliasChoices("QR_KAFKA_BOOTSTRAP", "KAFKA_BOOTSTRAP"),
+        description="bootstrap servers of an existing Kafka; unset means the local dev broker",
+    )
+    kafka_port: int = Field(
+        9092, ge=1, le=65534, description="port of the local dev broker; its controller uses +1"
+    )
+    kafka_heap: str = Field(
+        "1g", pattern=HEAP_PATTERN, description="JVM heap (-Xmx) of the local broker"
     )

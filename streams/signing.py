@@ -2,7 +2,7 @@
 
 ML-DSA (FIPS 204) always runs in the native module (`streams._native`, libcrux-ml-dsa with
 AVX2 selected at run time); this is the only module that imports it. Other post-quantum
-algorithms (Falcon, SLH-DSA) come from liboqs through `streams.oqs_backend`, loaded on first use.
+algorithms (Falcon, SPHINCS+) come from liboqs through `streams.oqs_backend`, loaded on first use.
 
 Batch calls release the GIL and spread over all cores; `verify_many` returns one verdict per
 item so that callers can route each failing record instead of failing the batch.
@@ -41,7 +41,13 @@ __all__ = [
 ]
 
 MLDSA_ALGORITHMS = ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87")
-OQS_ALGORITHMS = ("Falcon-512", "Falcon-1024", "SLH-DSA-SHA2-128f", "SLH-DSA-SHA2-128s")
+# liboqs 0.13 has SPHINCS+ round 3.1, not FIPS 205 SLH-DSA: see streams/oqs_backend.py.
+OQS_ALGORITHMS = (
+    "Falcon-512",
+    "Falcon-1024",
+    "SPHINCS+-SHA2-128f-simple",
+    "SPHINCS+-SHA2-128s-simple",
+)
 DEFAULT_ALGORITHM = "ML-DSA-65"
 # FIPS 204 context string of envelope v1 (DESIGN.md section 4).
 ENVELOPE_CONTEXT = b"qrstream/v1"

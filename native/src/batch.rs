@@ -4,6 +4,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use rayon::prelude::*;
 
+use crate::awslc::VerifyingKey;
 use crate::error::NativeError;
 use crate::sig::{self, Alg, RANDOMNESS_LEN};
 
@@ -35,15 +36,6 @@ impl Threads {
 pub enum PublicKeys<'a> {
     Shared(&'a [u8]),
     PerItem(Vec<&'a [u8]>),
-}
-
-impl PublicKeys<'_> {
-    fn get(&self, index: usize) -> &[u8] {
-        match self {
-            Self::Shared(pk) => pk,
-            Self::PerItem(pks) => pks[index],
-        }
-    }
 }
 
 /// Maps `f` over `items` in order, in parallel when the batch is large enough, and turns a
@@ -133,9 +125,19 @@ pub fn verify_many(
     }
     sig::check_context(ctx)?;
     let indices: Vec<usize> = (0..msgs.len()).collect();
-    map_batch(&indices, threads, |&i| {
-        sig::verify(alg, pks.get(i), msgs[i], sigs[i], ctx)
-    })
+    match pks {
+        PublicKeys::Shared(pk) => {
+            // Parsed once: the key is shared read-only by every worker thread.
+            let key = VerifyingKey::parse(alg, pk);
+            map_batch(&indices, threads, |&i| {
+                key.as_ref()
+                    .is_some_and(|k| k.verify(msgs[i], sigs[i], ctx))
+            })
+        }
+        PublicKeys::PerItem(keys) => map_batch(&indices, threads, |&i| {
+            sig::verify(alg, keys[i], msgs[i], sigs[i], ctx)
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `streams._native`: ML-DSA (FIPS 204) batch signing and verification for qrstream.
 
+pub mod awslc;
 pub mod batch;
 pub mod error;
 mod py;

@@ -45,7 +45,11 @@ impl Borrowed {
                 .get_type()
                 .name()
                 .map_or_else(|_| "object".to_owned(), |n| n.to_string());
-            PyTypeError::new_err(format!("{} must be bytes-like, not {kind}", what()))
+            PyTypeError::new_err(format!(
+                "{} must be bytes-like with unsigned byte items (bytes, bytearray, \
+                 memoryview of format 'B'), not {kind}",
+                what()
+            ))
         })?;
         if !buffer.is_c_contiguous() {
             return Err(PyValueError::new_err(format!(
@@ -185,6 +189,11 @@ pub fn verify_many(
     };
     let key_list = match shared_key {
         Some(_) => Vec::new(),
+        None if pk.is_instance_of::<PyString>() || pk.try_iter().is_err() => {
+            return Err(PyTypeError::new_err(
+                "pk must be bytes-like or a sequence of bytes-like objects",
+            ));
+        }
         None => borrow_seq(pk, "pk")?,
     };
     let ctx = borrow_one(ctx, "ctx")?;

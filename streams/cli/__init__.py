@@ -9,12 +9,14 @@ from pydantic import ValidationError
 
 from streams.cli.app import cli
 from streams.cli.bench import bench
+from streams.cli.dev import dev
 from streams.cli.version import version
 
 __all__ = ["cli", "main"]
 
 cli.add_command(version)
 cli.add_command(bench)
+cli.add_command(dev)
 
 
 def main() -> None:

@@ -65,6 +65,10 @@ def verify_verdict(alg: str, pk: bytes, msg: bytes, sig: bytes, ctx: bytes) -> b
     return True
 
 
+def assert_no_mismatch(mismatches: list[str]) -> None:
+    assert mismatches == [], f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+
+
 def pure_message(msg: bytes, ctx: bytes) -> bytes:
     """M' of ML-DSA.Sign / ML-DSA.Verify (FIPS 204 Alg. 2/3)."""
     return b"\x00" + bytes([len(ctx)]) + ctx + msg
@@ -91,7 +95,7 @@ def test_keygen(alg: str, acvp_json: LoadJson, acvp_report: AcvpReport) -> None:
                 mismatches.append(f"{where}: private key differs")
     acvp_report.tally("keyGen v1.1.0.43").checked += checked
     assert checked == 25, f"{alg}: expected 25 keyGen cases, found {checked}"
-    assert mismatches == []
+    assert_no_mismatch(mismatches)
 
 
 # -- sigVer v1.1.0.43 ------------------------------------------------------------------------
@@ -160,16 +164,14 @@ def test_sigver(alg: str, acvp_json: LoadJson, acvp_report: AcvpReport) -> None:
     tally.checked += sum(n for kind, n in kinds.items() if kind not in SKIP_REASONS)
     tally.skipped.update({kind: n for kind, n in kinds.items() if kind in SKIP_REASONS})
     assert dict(kinds) == SIGVER_KINDS_PER_SET, f"{alg}: cases per kind {dict(kinds)}"
-    assert mismatches == []
+    assert_no_mismatch(mismatches)
 
 
 # -- v1.1.0.35 internal projections -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("alg", PARAMETER_SETS)
-def test_sigver_internal_projection(
-    alg: str, acvp_json: LoadJson, acvp_report: AcvpReport
-) -> None:
+def test_sigver_internal_projection(alg: str, acvp_json: LoadJson, acvp_report: AcvpReport) -> None:
     mismatches: list[str] = []
     reasons: Counter[str] = Counter()
     for group in by_parameter_set(acvp_json(SIGVER_35), alg):
@@ -192,13 +194,11 @@ def test_sigver_internal_projection(
         "z too large",
         "too many hints",
     }
-    assert mismatches == []
+    assert_no_mismatch(mismatches)
 
 
 @pytest.mark.parametrize("alg", PARAMETER_SETS)
-def test_siggen_internal_projection(
-    alg: str, acvp_json: LoadJson, acvp_report: AcvpReport
-) -> None:
+def test_siggen_internal_projection(alg: str, acvp_json: LoadJson, acvp_report: AcvpReport) -> None:
     mismatches: list[str] = []
     modes: Counter[bool] = Counter()
     for group in by_parameter_set(acvp_json(SIGGEN_35), alg):
@@ -219,7 +219,7 @@ def test_siggen_internal_projection(
                 mismatches.append(f"{where} ({kind}): signature differs")
     acvp_report.tally("sigGen v1.1.0.35 internalProjection").checked += modes.total()
     assert modes == Counter({True: 10, False: 10}), f"{alg}: cases per mode {modes}"
-    assert mismatches == []
+    assert_no_mismatch(mismatches)
 
 
 # -- the pure interface is Sign_internal over M' ----------------------------------------------
@@ -248,4 +248,4 @@ def test_pure_sign_is_sign_internal_of_domain_separated_message(
             if not _native.verify_internal(alg, pk, m_prime, signature):
                 mismatches.append(f"{where}: verify_internal(M') rejects the signature")
             _native.verify(alg, pk, msg, signature, ctx)
-    assert mismatches == []
+    assert_no_mismatch(mismatches)

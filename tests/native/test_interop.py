@@ -76,7 +76,9 @@ def test_our_signatures_verify_in_cryptography(
     seed = hashlib.sha256(b"ours " + variant.alg.encode()).digest()
     _, sk = _native.keypair(variant.alg, seed)
     theirs = variant.private_key_cls.from_seed_bytes(seed).public_key()
-    signatures = _native.sign_many(variant.alg, sk, list(MESSAGES), ctx, deterministic=deterministic)
+    signatures = _native.sign_many(
+        variant.alg, sk, list(MESSAGES), ctx, deterministic=deterministic
+    )
     single = [
         _native.sign(variant.alg, sk, msg, ctx, deterministic=deterministic) for msg in MESSAGES
     ]
@@ -110,9 +112,7 @@ def test_cryptography_signatures_verify_in_ours(variant: Variant, ctx: bytes) ->
         with pytest.raises(InvalidSignature):
             _native.verify(variant.alg, pks[k], msg, signature, ctx + b"?")
     assert _native.verify_many(variant.alg, per_item_pks, msgs, sigs, ctx) == [True] * len(items)
-    assert _native.verify_many(variant.alg, pks[0], msgs, sigs, ctx) == [
-        k == 0 for k, _ in items
-    ]
+    assert _native.verify_many(variant.alg, pks[0], msgs, sigs, ctx) == [k == 0 for k, _ in items]
     if not ctx:
         signature = keys[0].sign(MESSAGES[1])  # context=None
         _native.verify(variant.alg, pks[0], MESSAGES[1], signature, b"")
