@@ -20,13 +20,14 @@ help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 .PHONY: setup
-setup: $(SETUP_STAMP) ## Create .venv, build the native module (release), liboqs and the Kafka jars
+setup: $(SETUP_STAMP) ## Create .venv, build the native module (release), liboqs, fetch Kafka jars
 
-$(SETUP_STAMP): pyproject.toml $(NATIVE_SOURCES) scripts/build-liboqs.sh
+$(SETUP_STAMP): pyproject.toml $(NATIVE_SOURCES) scripts/build-liboqs.sh deploy/kafka/pom.xml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "maturin>=1.9.4,<2"
 	$(BIN)/maturin develop --release --extras dev
 	bash scripts/build-liboqs.sh $(CACHE)
+	$(BIN)/qrstream dev fetch
 	touch $@
 
 .PHONY: build-dev

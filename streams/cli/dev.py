@@ -113,7 +113,14 @@ def status(ctx: click.Context, settings: Settings) -> None:
 
 
 @dev.command()
-@click.option("-n", "--lines", type=click.IntRange(min=0), default=50, show_default=True)
+@click.option(
+    "-n",
+    "--lines",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Lines to print.",
+)
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")
 @pass_settings
 def logs(settings: Settings, lines: int, follow: bool) -> None:
