@@ -22,7 +22,8 @@ help: ## Show this help
 .PHONY: setup
 setup: $(SETUP_STAMP) ## Create .venv, build the native module (release), liboqs, fetch Kafka jars
 
-$(SETUP_STAMP): pyproject.toml $(NATIVE_SOURCES) scripts/build-liboqs.sh deploy/kafka/pom.xml
+$(SETUP_STAMP): pyproject.toml $(NATIVE_SOURCES) scripts/*.sh deploy/kafka/pom.xml
+	bash scripts/install-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "maturin>=1.9.4,<2"
 	$(BIN)/maturin develop --release --extras dev

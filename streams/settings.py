@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["HEAP_PATTERN", "Settings"]
@@ -36,3 +36,19 @@ class Settings(BaseSettings):
     kafka_heap: str = Field(
         "1g", pattern=HEAP_PATTERN, description="JVM heap (-Xmx) of the local broker"
     )
+    keys_dir: Path = Field(
+        Path("var/keys"), description="local private key store: encrypted PKCS#8 PEM + metadata"
+    )
+    key_passphrase: SecretStr | None = Field(
+        None, description="passphrase of the private keys in keys_dir (env QR_KEY_PASSPHRASE)"
+    )
+    keys_topic: str = Field("qr.keys", min_length=1, description="the key registry topic")
+    root_key_id: str = Field("root", min_length=1, description="key id of the operator root key")
+    root_public_key_file: Path | None = Field(
+        None, description="PEM (SubjectPublicKeyInfo) of the root key, configured out of band"
+    )
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """Where Kafka clients connect: the configured cluster, else the local dev broker."""
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
