@@ -10,7 +10,10 @@ import click
 import orjson
 
 from bench.crypto import CryptoBenchConfig, format_table, run_crypto_bench
+from bench.producer import ProducerBenchConfig, format_result, run_producer_bench
 from streams import signing
+from streams.cli.app import pass_settings
+from streams.settings import Settings
 
 __all__ = ["bench"]
 
@@ -65,3 +68,39 @@ def crypto(
         json_path.write_bytes(
             orjson.dumps([r.__dict__ for r in results], option=orjson.OPT_INDENT_2)
         )
+
+
+@bench.command()
+@click.option("--count", default=20_000, show_default=True, help="Records per measurement.")
+@click.option("--message-bytes", default=300, show_default=True, help="Payload size.")
+@click.option(
+    "--alg",
+    "algorithm",
+    default=signing.DEFAULT_ALGORITHM,
+    show_default=True,
+    type=click.Choice(signing.MLDSA_ALGORITHMS),
+)
+@click.option("--bootstrap", help="Kafka bootstrap servers (default: settings, else dev broker).")
+@pass_settings
+def producer(
+    settings: Settings, count: int, message_bytes: int, algorithm: str, bootstrap: str | None
+) -> None:
+    """SignedProducer records/s against plain confluent-kafka producing the same payloads
+    unsigned to the same broker in the same run. Needs a running broker (`qrstream dev up`)."""
+    if count <= 0 or message_bytes <= 0:
+        raise click.BadParameter("--count and --message-bytes must be positive")
+    config = ProducerBenchConfig(
+        bootstrap_servers=bootstrap or settings.bootstrap_servers,
+        sequence_dir=settings.var_dir / "bench",
+        count=count,
+        message_bytes=message_bytes,
+        algorithm=algorithm,
+    )
+    os.makedirs(config.sequence_dir, exist_ok=True)
+    click.echo(
+        f"qrstream bench producer: {count} records of {message_bytes} bytes to "
+        f"{config.bootstrap_servers}, {os.cpu_count()} cores",
+        err=True,
+    )
+    result = run_producer_bench(config, progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(format_result(result, config))
