@@ -55,7 +55,12 @@ where
             Ok(pool.install(|| items.par_iter().map(&f).collect()))
         }
     };
-    panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|payload| {
+    no_panic(run)
+}
+
+/// Runs `f`, turning a panic into `NativeError::Internal` so it never unwinds into Python.
+pub fn no_panic<R>(f: impl FnOnce() -> Result<R, NativeError>) -> Result<R, NativeError> {
+    panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
         let why = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())

@@ -6,7 +6,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::batch::{self, PublicKeys, Threads};
+use crate::batch::{self, no_panic, PublicKeys, Threads};
 use crate::error::NativeError;
 use crate::sig::{self, Alg, RANDOMNESS_LEN, SEED_LEN};
 
@@ -131,10 +131,10 @@ pub fn keypair(
     let (pk, mut sk) = if let Some(obj) = seed {
         let seed = borrow_one(obj, "seed")?;
         let bytes = seed.as_slice();
-        py.detach(|| sig::keypair(alg, bytes))?
+        py.detach(|| no_panic(|| sig::keypair(alg, bytes)))?
     } else {
         let seed = random_seed()?;
-        py.detach(|| sig::keypair(alg, &seed))?
+        py.detach(|| no_panic(|| sig::keypair(alg, &seed)))?
     };
     let out = (
         PyBytes::new(py, &pk).unbind(),
@@ -231,7 +231,7 @@ pub fn sign(
         getrandom::fill(&mut rnd).map_err(NativeError::from)?;
     }
     let (sk, msg, ctx) = (sk.as_slice(), msg.as_slice(), ctx.as_slice());
-    let signature = py.detach(|| sig::sign(alg, sk, msg, ctx, rnd))?;
+    let signature = py.detach(|| no_panic(|| sig::sign(alg, sk, msg, ctx, rnd)))?;
     Ok(PyBytes::new(py, &signature).unbind())
 }
 
@@ -256,7 +256,7 @@ pub fn verify(
         signature.as_slice(),
         ctx.as_slice(),
     );
-    if py.detach(|| sig::verify(alg, pk, msg, signature, ctx)) {
+    if py.detach(|| no_panic(|| Ok(sig::verify(alg, pk, msg, signature, ctx))))? {
         Ok(())
     } else {
         Err(NativeError::InvalidSignature.into())
@@ -287,7 +287,7 @@ pub fn sign_internal(
                 expected: RANDOMNESS_LEN,
             })?;
     let (sk, message) = (sk.as_slice(), message.as_slice());
-    let signature = py.detach(|| sig::sign_internal(alg, sk, message, rnd))?;
+    let signature = py.detach(|| no_panic(|| sig::sign_internal(alg, sk, message, rnd)))?;
     Ok(PyBytes::new(py, &signature).unbind())
 }
 
@@ -308,7 +308,7 @@ pub fn verify_internal(
     );
     alg.check_public_key(pk.as_slice())?;
     let (pk, message, signature) = (pk.as_slice(), message.as_slice(), signature.as_slice());
-    Ok(py.detach(|| sig::verify_internal(alg, pk, message, signature)))
+    Ok(py.detach(|| no_panic(|| Ok(sig::verify_internal(alg, pk, message, signature))))?)
 }
 
 #[cfg(test)]
