@@ -9,6 +9,9 @@ __all__ = [
     "BrokerError",
     "ConfigError",
     "InvalidSignature",
+    "KafkaAdminError",
+    "KeyRegistryError",
+    "KeyStoreError",
     "StreamsError",
     "UnknownAlgorithm",
 ]
@@ -54,3 +57,25 @@ class BrokerError(StreamsError):
     def __init__(self, message: str, log_path: Path | None = None) -> None:
         super().__init__(message)
         self.log_path = log_path
+
+
+class KeyStoreError(StreamsError):
+    """The local private key store cannot do what was asked: unknown or existing key id,
+    missing or wrong passphrase, an algorithm that cannot be stored. `kid` names the key."""
+
+    def __init__(self, message: str, kid: str | None = None) -> None:
+        super().__init__(message)
+        self.kid = kid
+
+
+class KeyRegistryError(StreamsError):
+    """The key registry topic cannot be read or written, or the root public key is unusable."""
+
+
+class KafkaAdminError(StreamsError):
+    """A topic administration request (`qrstream topics`) failed or Kafka did not answer; the
+    message is one line that names the bootstrap servers."""
+
+    def __init__(self, message: str, bootstrap: str) -> None:
+        super().__init__(message)
+        self.bootstrap = bootstrap

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         None, description="PEM (SubjectPublicKeyInfo) of the root key, configured out of band"
     )
 
+    topic_partitions: int = Field(
+        6, ge=1, description="partitions of each topic `qrstream topics create` makes"
+    )
+    topic_replication_factor: int = Field(
+        1, ge=1, description="replicas of each topic; 3 on a production cluster"
+    )
+
     @property
     def bootstrap_servers(self) -> str:
         """Where Kafka clients connect: the configured cluster, else the local dev broker."""

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from streams.cli.app import cli
 from streams.cli.bench import bench
 from streams.cli.dev import dev
+from streams.cli.keys import keys
+from streams.cli.topics import topics
 from streams.cli.version import version
 
 __all__ = ["cli", "main"]
@@ -17,6 +19,8 @@ __all__ = ["cli", "main"]
 cli.add_command(version)
 cli.add_command(bench)
 cli.add_command(dev)
+cli.add_command(keys)
+cli.add_command(topics)
 
 
 def main() -> None:
