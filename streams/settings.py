@@ -55,6 +55,20 @@ class Settings(BaseSettings):
         1, ge=1, description="replicas of each topic; 3 on a production cluster"
     )
 
+    max_clock_skew_s: float = Field(
+        300.0, gt=0, description="accepted distance between qr-ts and the worker's clock"
+    )
+    max_record_bytes: int = Field(
+        1 << 20, ge=1024, description="larger input records are quarantined as oversize"
+    )
+    registry_refresh_s: float = Field(
+        30.0, gt=0, description="how often a worker re-reads the key registry"
+    )
+    batch_max: int = Field(512, ge=1, description="records per agent batch (stream.take)")
+    batch_within_s: float = Field(
+        0.01, gt=0, description="longest wait to fill an agent batch, in seconds"
+    )
+
     @property
     def bootstrap_servers(self) -> str:
         """Where Kafka clients connect: the configured cluster, else the local dev broker."""

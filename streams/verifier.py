@@ -97,16 +97,26 @@ class Verifier:
         """One verdict per record, in order. Replay state for the accepted records is
         remembered but not durable until `commit()`: call it once the batch's results are
         safely produced, right before committing the consumer offsets."""
+        verdicts = self.check_signatures(records)
+        self.check_sequence(verdicts)
+        return verdicts
+
+    def check_signatures(self, records: Iterable[InboundRecord]) -> list[Verdict]:
+        """The stateless checks (size, headers, key, algorithm, skew, signature): safe to run
+        in a worker thread while the caller's event loop goes on."""
         verdicts = [Verdict(r) for r in records]
         now_us = self.clock_us()
         checked = [(v, info) for v in verdicts if (info := self._check_envelope(v, now_us))]
         self._check_signatures(checked)
+        return verdicts
+
+    def check_sequence(self, verdicts: Iterable[Verdict]) -> None:
+        """The stateful checks, in record order: replay, then payload."""
         for verdict in verdicts:
             if verdict.accepted:
                 self._check_replay(verdict)
             if verdict.accepted:
                 self._check_payload(verdict)
-        return verdicts
 
     def commit(self) -> None:
         self.replay.commit()

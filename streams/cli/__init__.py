@@ -13,6 +13,7 @@ from streams.cli.dev import dev
 from streams.cli.keys import keys
 from streams.cli.topics import topics
 from streams.cli.version import version
+from streams.cli.worker import worker
 
 __all__ = ["cli", "main"]
 
@@ -21,6 +22,7 @@ cli.add_command(bench)
 cli.add_command(dev)
 cli.add_command(keys)
 cli.add_command(topics)
+cli.add_command(worker)
 
 
 def main() -> None:

@@ -1,0 +1,132 @@
+"""The Faust application of a qrstream worker: topics, tables and agents, built once from the
+settings. Any number of workers with the same app id form one consumer group; each one needs
+its own `worker_id` (state directory, processor key id)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import faust
+from faust import Stream
+from faust.types import StreamT, TopicT
+
+from streams.agents.inputs import AcceptedHandler, InputAgent
+from streams.errors import ConfigError
+from streams.keys.registry import KeyRegistry, load_root_public_key
+from streams.keys.topic import load_registry
+from streams.settings import Settings
+from streams.table_replay import TableReplayGuard
+from streams.verifier import Verifier, VerifierLimits
+from topics.messages import TelemetryEvent, Transaction
+from topics.specs import QUARANTINE, TELEMETRY, TRANSACTIONS
+
+__all__ = ["APP_ID", "Worker", "build_worker"]
+
+logger = logging.getLogger(__name__)
+
+APP_ID = "qrstream"
+
+
+@dataclass
+class Worker:
+    app: faust.App
+    verifiers: dict[str, Verifier]
+
+
+def _faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
+    datadir = (settings.var_dir / "faust" / worker_id).resolve()
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        APP_ID,
+        broker=f"kafka://{settings.bootstrap_servers}",
+        store=store,
+        datadir=str(datadir),
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
+        consumer_auto_offset_reset="earliest",
+        producer_compression_type="lz4",
+        web_enabled=False,
+    )
+    # Table writes wait in Faust's producer buffer until the batch ends; its default bound of
+    # 100 messages would stall (and warn) on every batch larger than that.
+    app.producer.buffer.max_messages = 4 * settings.batch_max
+    return app
+
+
+def _load_registry(settings: Settings) -> KeyRegistry:
+    if settings.root_public_key_file is None:
+        raise ConfigError(
+            "QR_ROOT_PUBLIC_KEY_FILE is not set: a worker trusts producer keys only through "
+            "the operator root key (qrstream keys export-public root --out root.pem)"
+        )
+    return load_registry(
+        settings.bootstrap_servers,
+        load_root_public_key(settings.root_public_key_file),
+        topic=settings.keys_topic,
+        root_kid=settings.root_key_id,
+    )
+
+
+def build_worker(
+    settings: Settings,
+    on_verified: Callable[[str], AcceptedHandler],
+    *,
+    worker_id: str = "w1",
+    store: str = "rocksdb://",
+) -> Worker:
+    """The app with one verifying agent per input topic; `on_verified(topic)` gives the handler
+    of that topic's accepted records (the scorer)."""
+    app = _faust_app(settings, worker_id, store)
+    registry = _load_registry(settings)
+    logger.info("key registry: %d keys", len(registry))
+    limits = VerifierLimits(settings.max_clock_skew_s, settings.max_record_bytes)
+    quarantine = _raw_topic(app, QUARANTINE)
+    schemas: dict[str, Callable[[bytes], Any]] = {
+        TRANSACTIONS: Transaction.model_validate_json,
+        TELEMETRY: TelemetryEvent.model_validate_json,
+    }
+    verifiers: dict[str, Verifier] = {}
+    for topic_name, schema in schemas.items():
+        # Keys and values are raw bytes: the app's serializers are "raw".
+        table = app.Table(f"replay-{topic_name}", default=None, key_type=bytes, value_type=bytes)
+        guard = TableReplayGuard(table)
+        verifier = Verifier(registry, guard, limits, payload_checks={topic_name: schema})
+        agent = InputAgent(
+            topic_name,
+            verifier,
+            guard,
+            quarantine,
+            on_verified(topic_name),
+            batch_max=settings.batch_max,
+            within_s=settings.batch_within_s,
+        )
+        verifiers[topic_name] = verifier
+
+        name = f"verify-{topic_name}"
+        app.agent(_raw_topic(app, topic_name), name=name)(_runner(agent, name))
+
+    async def refresh_registry() -> None:
+        fresh = await asyncio.to_thread(_load_registry, settings)
+        for verifier in verifiers.values():
+            verifier.keys = fresh
+
+    app.timer(settings.registry_refresh_s)(refresh_registry)
+    return Worker(app, verifiers)
+
+
+def _raw_topic(app: faust.App, name: str) -> TopicT:
+    return app.topic(name, key_serializer="raw", value_serializer="raw")
+
+
+def _runner(agent: InputAgent, name: str) -> Callable[[StreamT[Any]], Awaitable[None]]:
+    async def run(stream: StreamT[Any]) -> None:
+        await agent(cast(Stream[bytes], stream))
+
+    run.__qualname__ = run.__name__ = name  # what Faust's logs call the agent
+    return run

@@ -1,0 +1,114 @@
+"""`qrstream worker --verify-only` over the real broker: signed records are accepted, bad ones
+land on qr.quarantine with their reason codes, and accepted + quarantined = produced."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from confluent_kafka import Consumer, Producer
+from pydantic import SecretStr
+
+from streams.keys.store import KeyStore
+from streams.producer import SignedProducer
+from streams.sequence import SequenceFile
+from tests.integration.pipeline import PipelineEnv, WorkerProcess, make_pipeline_env, scrape
+from tests.utils import Timeout
+from topics.examples import EXAMPLES
+from topics.specs import QUARANTINE, TRANSACTIONS
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+KID = "bank-core/p1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PipelineEnv]:
+    yield make_pipeline_env(tmp_path_factory.mktemp("pipeline"), kafka_bootstrap, (KID,))
+
+
+def transaction(i: int) -> dict[str, object]:
+    tx = dict(EXAMPLES["transaction"][0])
+    tx.update(
+        event_id=str(uuid.uuid4()), sender_account=f"ACCT{i % 13:06d}", ts_us=time.time_ns() // 1000
+    )
+    return tx
+
+
+def produce_signed(pipeline: PipelineEnv, count: int) -> None:
+    store = KeyStore(
+        Path(pipeline.env["QR_KEYS_DIR"]), SecretStr(pipeline.env["QR_KEY_PASSPHRASE"])
+    )
+    with SignedProducer(
+        pipeline.env["QR_KAFKA_BOOTSTRAP"],
+        key_id=KID,
+        keypair=store.keypair(KID),
+        sequence=SequenceFile(pipeline.root / "producer.seq"),
+    ) as producer:
+        for i in range(count):
+            tx = transaction(i)
+            producer.produce(TRANSACTIONS, str(tx["sender_account"]), tx)
+    assert producer.stats.delivered == count
+
+
+def test_worker_accepts_signed_records_and_quarantines_the_rest(pipeline: PipelineEnv) -> None:
+    port = free_port()
+    worker = WorkerProcess(pipeline, "v1", port, "--verify-only")
+    try:
+        produce_signed(pipeline, 500)
+        plain = Producer({"bootstrap.servers": pipeline.env["QR_KAFKA_BOOTSTRAP"]})
+        plain.produce(TRANSACTIONS, orjson.dumps(transaction(1)), b"ACCT000001")  # unsigned
+        plain.produce(TRANSACTIONS, b"{}", b"ACCT000002", headers=[("qr-v", b"1")])
+        assert plain.flush(30) == 0
+        timeout = Timeout(60, "the worker consumes all 502 records")
+        while timeout:
+            metrics = scrape(port)
+            if metrics.get(f'qrstream_records_in_total{{topic="{TRANSACTIONS}"}}') == 502:
+                break
+            time.sleep(0.5)
+        assert metrics[f'qrstream_records_accepted_total{{topic="{TRANSACTIONS}"}}'] == 500
+        key = (
+            f'qrstream_records_quarantined_total{{reason="missing_header",topic="{TRANSACTIONS}"}}'
+        )
+        assert metrics[key] == 2
+    finally:
+        assert worker.stop() == 0
+    quarantined = consume(pipeline.env["QR_KAFKA_BOOTSTRAP"], QUARANTINE, 2)
+    assert {q["reason"] for q in quarantined} == {"missing_header"}
+    values = {base64.b64decode(q["value_b64"]) for q in quarantined}
+    assert b"{}" in values
+
+
+def consume(bootstrap: str, topic: str, count: int) -> list[dict[str, object]]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"t-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    out: list[dict[str, object]] = []
+    timeout = Timeout(30, f"{count} records on {topic}")
+    try:
+        while len(out) < count and timeout:
+            for msg in consumer.consume(count, timeout=0.5):
+                if msg.error() is None:
+                    out.append(orjson.loads(msg.value()))
+    finally:
+        consumer.close()
+    return out
