@@ -8,27 +8,37 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import faust
 from faust import Stream
 from faust.types import StreamT, TopicT
 
-from streams.agents.inputs import AcceptedHandler, InputAgent
+from models.quantum import QuantumRulesConfig
+from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch
+from streams.alerts import AlertDeduper, AlertSigner
 from streams.errors import ConfigError
 from streams.keys.registry import KeyRegistry, load_root_public_key
+from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
+from streams.scoring.emit import Emitter, observe_end_to_end
+from streams.scoring.integrity import IntegrityMonitor
+from streams.scoring.telemetry import TelemetryScorer
+from streams.sequence import SequenceFile
 from streams.settings import Settings
 from streams.table_replay import TableReplayGuard
 from streams.verifier import Verifier, VerifierLimits
 from topics.messages import TelemetryEvent, Transaction
-from topics.specs import QUARANTINE, TELEMETRY, TRANSACTIONS
+from topics.specs import ALERTS, QUARANTINE, SCORES, TELEMETRY, TRANSACTIONS
 
 __all__ = ["APP_ID", "Worker", "build_worker"]
 
 logger = logging.getLogger(__name__)
 
 APP_ID = "qrstream"
+# Version of the rules and models, carried by every alert and score record.
+MODEL_VERSION = "qrstream-rules-1"
 
 
 @dataclass
@@ -73,16 +83,50 @@ def _load_registry(settings: Settings) -> KeyRegistry:
     )
 
 
+def _scoring_handlers(
+    app: faust.App, settings: Settings, worker_id: str
+) -> dict[str, AcceptedHandler]:
+    """Scorers per input topic, sharing one emitter that signs alerts with this worker's own
+    key (`processor/<worker id>`, from the key store; publish it so SIEMs can verify)."""
+    kid = f"processor/{worker_id}"
+    keypair = KeyStore(settings.keys_dir, settings.key_passphrase).keypair(kid)
+    sequence = SequenceFile(Path(app.conf.datadir) / "alerts.seq")
+    emitter = Emitter(
+        _raw_topic(app, ALERTS),
+        _raw_topic(app, SCORES),
+        AlertDeduper(settings.alert_cooldown_s),
+        AlertSigner(ALERTS, kid, keypair, sequence),
+    )
+    app.timer(1.0)(emitter.flush_merged)
+    quantum_config = QuantumRulesConfig()
+    integrity = IntegrityMonitor(quantum_config, MODEL_VERSION)
+    telemetry = TelemetryScorer(quantum_config, emitter, MODEL_VERSION)
+
+    async def on_transactions(batch: VerifiedBatch, ingest_us: int) -> None:
+        await emitter.emit(integrity.observe(batch), [])
+
+    async def on_telemetry(batch: VerifiedBatch, ingest_us: int) -> None:
+        await emitter.emit(integrity.observe(batch), [])
+        await telemetry(batch, ingest_us)
+
+    return {TRANSACTIONS: on_transactions, TELEMETRY: on_telemetry}
+
+
 def build_worker(
     settings: Settings,
-    on_verified: Callable[[str], AcceptedHandler],
     *,
     worker_id: str = "w1",
+    verify_only: bool = False,
     store: str = "rocksdb://",
 ) -> Worker:
-    """The app with one verifying agent per input topic; `on_verified(topic)` gives the handler
-    of that topic's accepted records (the scorer)."""
+    """The app with one verifying agent per input topic, each handing its accepted records to
+    its scorer (or, with `verify_only`, only measuring their latency)."""
     app = _faust_app(settings, worker_id, store)
+    handlers: dict[str, AcceptedHandler]
+    if verify_only:
+        handlers = {TRANSACTIONS: observe_end_to_end, TELEMETRY: observe_end_to_end}
+    else:
+        handlers = _scoring_handlers(app, settings, worker_id)
     registry = _load_registry(settings)
     logger.info("key registry: %d keys", len(registry))
     limits = VerifierLimits(settings.max_clock_skew_s, settings.max_record_bytes)
@@ -102,7 +146,7 @@ def build_worker(
             verifier,
             guard,
             quarantine,
-            on_verified(topic_name),
+            handlers[topic_name],
             batch_max=settings.batch_max,
             within_s=settings.batch_within_s,
         )

@@ -24,18 +24,22 @@ def quarantine_record(verdict: Verdict, detected_ts_us: int) -> bytes:
     if kid is None:
         raw_kid = dict(h for h in record.headers or () if h[0] == "qr-kid").get("qr-kid")
         kid = raw_kid.decode(errors="replace")[:1024] if raw_kid else None
-    return QuarantineRecord(
-        reason=verdict.reason,
-        detail=verdict.detail[:4096],
-        topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        key_b64=_b64(record.key),
-        value_b64=_b64(record.value),
-        headers=[
-            QuarantineHeader(name=name[:1024], value_b64=_b64(value))
-            for name, value in (record.headers or ())[:1024]
-        ],
-        kid=kid,
-        detected_ts_us=detected_ts_us,
-    ).model_dump_json(exclude_none=False).encode()
+    return (
+        QuarantineRecord(
+            reason=verdict.reason,
+            detail=verdict.detail[:4096],
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key_b64=_b64(record.key),
+            value_b64=_b64(record.value),
+            headers=[
+                QuarantineHeader(name=name[:1024], value_b64=_b64(value))
+                for name, value in (record.headers or ())[:1024]
+            ],
+            kid=kid,
+            detected_ts_us=detected_ts_us,
+        )
+        .model_dump_json(exclude_none=False)
+        .encode()
+    )

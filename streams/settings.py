@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     registry_refresh_s: float = Field(
         30.0, gt=0, description="how often a worker re-reads the key registry"
     )
+    alert_cooldown_s: float = Field(
+        300.0, ge=0, description="repeats of an alert (entity, typology) merge within this time"
+    )
     batch_max: int = Field(512, ge=1, description="records per agent batch (stream.take)")
     batch_within_s: float = Field(
         0.01, gt=0, description="longest wait to fill an agent batch, in seconds"

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 import faust
 
 from streams import metrics
-from streams.agents.inputs import AcceptedHandler, VerifiedBatch
 from streams.app import build_worker
 from streams.cli.app import pass_settings
 from streams.settings import Settings
 
 __all__ = ["worker"]
-
-
-async def _observe_end_to_end(batch: VerifiedBatch, ingest_us: int) -> None:
-    now_us = time.time_ns() // 1000
-    for _, verdict in batch.accepted:
-        if verdict.envelope is not None:
-            metrics.STAGE_SECONDS.labels("end_to_end").observe(
-                (now_us - verdict.envelope.ts_us) / 1e6
-            )
-
-
-def _verify_only(topic: str) -> AcceptedHandler:
-    return _observe_end_to_end
 
 
 @click.command()
@@ -45,11 +29,13 @@ def _verify_only(topic: str) -> AcceptedHandler:
 @pass_settings
 def worker(settings: Settings, worker_id: str, metrics_port: int | None, verify_only: bool) -> None:
     """Run a pipeline worker: consume qr.transactions and qr.telemetry in batches, verify every
-    signature (native, GIL released), quarantine rejects with their reason codes. Workers with
-    the same settings form one consumer group. Needs QR_ROOT_PUBLIC_KEY_FILE."""
-    if not verify_only:
-        raise click.UsageError("scoring is not wired into the worker yet; use --verify-only")
-    built = build_worker(settings, _verify_only, worker_id=worker_id)
+    signature (native, GIL released), quarantine rejects with their reason codes, score the
+    accepted records and emit signed alerts to qr.alerts and score records to qr.scores.
+
+    Workers with the same settings form one consumer group. Needs QR_ROOT_PUBLIC_KEY_FILE, and
+    (unless --verify-only) the worker's own key processor/WORKER_ID in the key store with
+    QR_KEY_PASSPHRASE, published so that alert consumers can verify it."""
+    built = build_worker(settings, worker_id=worker_id, verify_only=verify_only)
     if metrics_port:
         metrics.serve_metrics(metrics_port)
     faust.Worker(built.app, loglevel=settings.log_level.lower()).execute_from_commandline()

@@ -1,0 +1,165 @@
+"""`qrstream worker` over the real broker with scoring: signed telemetry scenarios raise the
+expected quantum-threat alerts, a burst of forged records raises an integrity alert, clean
+traffic raises none, and every alert verifies against the processor's published key."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from confluent_kafka import Consumer, Producer
+from pydantic import SecretStr
+
+from streams import signing
+from streams.envelope import build_headers, signed_message
+from streams.keys.registry import load_root_public_key
+from streams.keys.store import KeyStore
+from streams.keys.topic import load_registry
+from streams.producer import SignedProducer
+from streams.replay import SqliteReplayGuard
+from streams.sequence import SequenceFile
+from streams.verifier import InboundRecord, Verifier
+from tests.integration.pipeline import PipelineEnv, WorkerProcess, make_pipeline_env, scrape
+from tests.utils import Timeout
+from topics.examples import EXAMPLES
+from topics.specs import ALERTS, SCORES, TELEMETRY
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SENSOR_KID = "zeek/dc1"
+WORKER = "s1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PipelineEnv]:
+    root = tmp_path_factory.mktemp("scoring")
+    yield make_pipeline_env(root, kafka_bootstrap, (SENSOR_KID, f"processor/{WORKER}"))
+
+
+def handshake(server: str, **fields: Any) -> dict[str, Any]:
+    event = dict(EXAMPLES["telemetry"][0])  # TLS 1.3 with X25519MLKEM768: clean
+    event.update(
+        event_id=str(uuid.uuid4()),
+        ts_us=time.time_ns() // 1000,
+        server_name=server,
+        **fields,
+    )
+    return event
+
+
+SCENARIOS = {
+    "clean.example.com": {},
+    "legacy.example.com": {
+        "version": "TLSv10",
+        "cipher": "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "group": None,
+        "client_versions": ["TLSv10"],
+        "client_groups": [],
+        "client_key_shares": [],
+    },
+    "downgrade.example.com": {"group": "x25519"},
+    "ldap.bank.example.com": {
+        "resp_p": 636,
+        "service": "ldap_tcp,ssl",
+        "group": "x25519",
+        "client_groups": ["x25519", "secp256r1"],
+        "client_key_shares": ["x25519"],
+    },
+}
+EXPECTED = {
+    ("legacy.example.com", "legacy_crypto"),
+    ("downgrade.example.com", "pq_downgrade"),
+    ("ldap.bank.example.com", "hndl_exposure"),
+}
+
+
+def store_of(pipeline: PipelineEnv) -> KeyStore:
+    return KeyStore(Path(pipeline.env["QR_KEYS_DIR"]), SecretStr(pipeline.env["QR_KEY_PASSPHRASE"]))
+
+
+def consume(bootstrap: str, topic: str, count: int, seconds: float = 60) -> list[Any]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"t-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    out: list[Any] = []
+    timeout = Timeout(seconds, f"{count} records on {topic}")
+    try:
+        while len(out) < count and timeout:
+            out += [m for m in consumer.consume(100, timeout=0.5) if m.error() is None]
+    finally:
+        consumer.close()
+    return out
+
+
+def test_scenarios_raise_signed_alerts_and_clean_traffic_none(pipeline: PipelineEnv) -> None:
+    bootstrap = pipeline.env["QR_KAFKA_BOOTSTRAP"]
+    port = free_port()
+    worker = WorkerProcess(pipeline, WORKER, port)
+    try:
+        store = store_of(pipeline)
+        with SignedProducer(
+            bootstrap,
+            key_id=SENSOR_KID,
+            keypair=store.keypair(SENSOR_KID),
+            sequence=SequenceFile(pipeline.root / "sensor.seq"),
+        ) as producer:
+            for server, fields in SCENARIOS.items():
+                producer.produce(TELEMETRY, "zeek/dc1-tap3", handshake(server, **fields))
+        forger = store.keypair(f"processor/{WORKER}")  # a registered key, but not the sensor's
+        plain = Producer({"bootstrap.servers": bootstrap})
+        for seq in range(1, 7):
+            value = orjson.dumps(handshake("forged.example.com"))
+            ts = time.time_ns() // 1000
+            m = signed_message(TELEMETRY, b"zeek/dc1-tap3", ts, seq, SENSOR_KID, value)
+            sig = signing.sign(forger.algorithm, forger.private_key, m)
+            headers = build_headers(forger.algorithm, SENSOR_KID, ts, seq, sig)
+            plain.produce(TELEMETRY, value, b"zeek/dc1-tap3", headers=headers)
+        assert plain.flush(30) == 0
+
+        alerts = consume(bootstrap, ALERTS, len(EXPECTED) + 1)
+        scores = consume(bootstrap, SCORES, len(SCENARIOS))
+        metrics = scrape(port)
+    finally:
+        assert worker.stop() == 0
+
+    payloads = [orjson.loads(m.value()) for m in alerts]
+    got = {(a["entity"], a["typology"]) for a in payloads}
+    assert EXPECTED <= got
+    assert ("clean.example.com", "legacy_crypto") not in got
+    assert not any(a["entity"] == "clean.example.com" for a in payloads)
+    assert ("zeek/dc1", "integrity_bad_signature") in got
+    assert len(scores) == len(SCENARIOS)
+    assert (
+        metrics['qrstream_records_quarantined_total{reason="bad_signature",topic="qr.telemetry"}']
+        == 6
+    )
+
+    registry = load_registry(
+        bootstrap, load_root_public_key(Path(pipeline.env["QR_ROOT_PUBLIC_KEY_FILE"]))
+    )
+    verifier = Verifier(registry, SqliteReplayGuard(pipeline.root / "alerts-replay.db"))
+    verdicts = verifier.verify_batch(
+        InboundRecord(m.topic(), m.partition(), m.offset(), m.key(), m.value(), m.headers())
+        for m in alerts
+    )
+    assert [v.detail for v in verdicts if not v.accepted] == []
+    assert {v.key_id for v in verdicts} == {f"processor/{WORKER}"}
