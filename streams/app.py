@@ -32,11 +32,10 @@ from streams.verifier import Verifier, VerifierLimits
 from topics.messages import TelemetryEvent, Transaction
 from topics.specs import ALERTS, QUARANTINE, SCORES, TELEMETRY, TRANSACTIONS
 
-__all__ = ["APP_ID", "Worker", "build_worker"]
+__all__ = ["MODEL_VERSION", "Worker", "build_worker"]
 
 logger = logging.getLogger(__name__)
 
-APP_ID = "qrstream"
 # Version of the rules and models, carried by every alert and score record.
 MODEL_VERSION = "qrstream-rules-1"
 
@@ -51,7 +50,7 @@ def _faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
     datadir = (settings.var_dir / "faust" / worker_id).resolve()
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
-        APP_ID,
+        settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
         store=store,
         datadir=str(datadir),

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         1, ge=1, description="replicas of each topic; 3 on a production cluster"
     )
 
+    app_id: str = Field(
+        "qrstream",
+        pattern=r"^[A-Za-z0-9._-]{1,100}$",
+        description="Faust app id: the consumer group and the prefix of internal topics",
+    )
     max_clock_skew_s: float = Field(
         300.0, gt=0, description="accepted distance between qr-ts and the worker's clock"
     )

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def make_pipeline_env(root: Path, bootstrap: str, producer_kids: tuple[str, ...]
             "QR_KEY_PASSPHRASE": PASSPHRASE,
             "QR_ROOT_PUBLIC_KEY_FILE": str(root / "root.pem"),
             "QR_TOPIC_PARTITIONS": "3",
+            # Own consumer group and internal topics: test modules share the broker.
+            "QR_APP_ID": f"qrstream-test-{uuid.uuid4().hex[:12]}",
         },
     )
     pipeline.qrstream("topics", "create")
