@@ -15,6 +15,7 @@ import faust
 from faust import Stream
 from faust.types import StreamT, TopicT
 
+from models.aml import AmlConfig
 from models.quantum import QuantumRulesConfig
 from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch
 from streams.alerts import AlertDeduper, AlertSigner
@@ -22,6 +23,7 @@ from streams.errors import ConfigError
 from streams.keys.registry import KeyRegistry, load_root_public_key
 from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
+from streams.scoring.aml import AmlScorer
 from streams.scoring.emit import Emitter, observe_end_to_end
 from streams.scoring.integrity import IntegrityMonitor
 from streams.scoring.telemetry import TelemetryScorer
@@ -100,9 +102,27 @@ def _scoring_handlers(
     quantum_config = QuantumRulesConfig()
     integrity = IntegrityMonitor(quantum_config, MODEL_VERSION)
     telemetry = TelemetryScorer(quantum_config, emitter, MODEL_VERSION)
+    incoming = app.topic(
+        f"{settings.app_id}-aml-incoming",
+        partitions=settings.topic_partitions,
+        internal=True,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    accounts = app.Table("aml-accounts", default=None, key_type=bytes, value_type=bytes)
+    aml = AmlScorer(AmlConfig(), accounts, emitter, incoming, MODEL_VERSION)
+
+    async def score_incoming(stream: StreamT[Any]) -> None:
+        async for events in cast(Stream[bytes], stream).take_events(
+            settings.batch_max, within=settings.batch_within_s
+        ):
+            await aml.incoming(events)
+
+    app.agent(incoming, name="aml-incoming")(score_incoming)
 
     async def on_transactions(batch: VerifiedBatch, ingest_us: int) -> None:
         await emitter.emit(integrity.observe(batch), [])
+        await aml.outgoing(batch, ingest_us)
 
     async def on_telemetry(batch: VerifiedBatch, ingest_us: int) -> None:
         await emitter.emit(integrity.observe(batch), [])

@@ -80,6 +80,9 @@ class SignedProducer:
                 "compression.type": compression,
                 "linger.ms": 5,
                 "enable.idempotence": True,
+                # Kafka's Java default: keyed state of the pipeline (Faust tables and its
+                # repartition topics) is co-partitioned with the inputs only under murmur2.
+                "partitioner": "murmur2_random",
                 **(config or {}),
             }
         )

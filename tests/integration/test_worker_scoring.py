@@ -28,7 +28,7 @@ from streams.verifier import InboundRecord, Verifier
 from tests.integration.pipeline import PipelineEnv, WorkerProcess, make_pipeline_env, scrape
 from tests.utils import Timeout
 from topics.examples import EXAMPLES
-from topics.specs import ALERTS, SCORES, TELEMETRY
+from topics.specs import ALERTS, SCORES, TELEMETRY, TRANSACTIONS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -110,6 +110,29 @@ def consume(bootstrap: str, topic: str, count: int, seconds: float = 60) -> list
     return out
 
 
+def drain(bootstrap: str, topic: str, quiet_s: float = 2.0) -> list[Any]:
+    """Everything on `topic` now: reads until nothing new came for `quiet_s` seconds."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"t-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    out: list[Any] = []
+    quiet_since = time.monotonic()
+    try:
+        while time.monotonic() - quiet_since < quiet_s:
+            batch = [m for m in consumer.consume(100, timeout=0.5) if m.error() is None]
+            if batch:
+                out += batch
+                quiet_since = time.monotonic()
+    finally:
+        consumer.close()
+    return out
+
+
 def test_scenarios_raise_signed_alerts_and_clean_traffic_none(pipeline: PipelineEnv) -> None:
     bootstrap = pipeline.env["QR_KAFKA_BOOTSTRAP"]
     port = free_port()
@@ -167,3 +190,72 @@ def test_scenarios_raise_signed_alerts_and_clean_traffic_none(pipeline: Pipeline
     )
     assert [v.detail for v in verdicts if not v.accepted] == []
     assert {v.key_id for v in verdicts} == {f"processor/{WORKER}"}
+
+
+def payment(
+    sender: str, receiver: str, amount: str, receiver_country: str = "DE"
+) -> dict[str, Any]:
+    txn = dict(EXAMPLES["transaction"][0])
+    txn.update(
+        event_id=str(uuid.uuid4()),
+        ts_us=time.time_ns() // 1000,
+        sender_account=sender,
+        receiver_account=receiver,
+        amount=amount,
+        currency="EUR",
+        channel="wire",
+        sender_country="DE",
+        receiver_country=receiver_country,
+    )
+    return txn
+
+
+AML_SCENARIOS: list[tuple[str, str, str, str]] = [
+    *[("ACCT-CLEAN", "ACCT-SHOP", "45.67", "DE")] * 5,
+    ("ACCT-HR", "ACCT-X1", "2500.00", "KP"),
+    ("ACCT-ROUND", "ACCT-X2", "50000.00", "DE"),
+    *[("ACCT-FAN", f"ACCT-R{i}", "400.00", "DE") for i in range(12)],
+    *[(f"ACCT-S{i}", "ACCT-SINK", "400.00", "DE") for i in range(12)],
+]
+AML_EXPECTED = {
+    ("ACCT-HR", "high_risk_jurisdiction"),
+    ("ACCT-ROUND", "large_round_amount"),
+    ("ACCT-FAN", "fan_out"),
+    ("ACCT-SINK", "fan_in"),  # the receiver side, scored after repartitioning
+}
+
+
+def test_aml_typologies_alert_on_both_legs_and_clean_payments_do_not(
+    pipeline: PipelineEnv,
+) -> None:
+    bootstrap = pipeline.env["QR_KAFKA_BOOTSTRAP"]
+    worker = WorkerProcess(pipeline, WORKER, free_port())
+    try:
+        store = store_of(pipeline)
+        with SignedProducer(
+            bootstrap,
+            key_id=SENSOR_KID,  # any registered producer key may publish transactions
+            keypair=store.keypair(SENSOR_KID),
+            sequence=SequenceFile(pipeline.root / "sensor.seq"),
+        ) as producer:
+            for sender, receiver, amount, country in AML_SCENARIOS:
+                producer.produce(TRANSACTIONS, sender, payment(sender, receiver, amount, country))
+        entities = {entity for entity, _ in AML_EXPECTED} | {"ACCT-CLEAN", "ACCT-SHOP"}
+        found: set[tuple[str, str]] = set()
+        timeout = Timeout(60, f"alerts {AML_EXPECTED}")
+        while not AML_EXPECTED <= found and timeout:
+            for m in drain(bootstrap, ALERTS):
+                alert = orjson.loads(m.value())
+                if alert["entity"] in entities:
+                    found.add((alert["entity"], alert["typology"]))
+        aml_scores: list[dict[str, Any]] = []
+        timeout = Timeout(60, f"{len(AML_SCENARIOS)} aml score records")
+        while len(aml_scores) < len(AML_SCENARIOS) and timeout:
+            records = [orjson.loads(m.value()) for m in drain(bootstrap, SCORES)]
+            aml_scores = [r for r in records if r["kind"] == "aml"]
+    finally:
+        assert worker.stop() == 0
+    assert AML_EXPECTED <= found
+    assert not {e for e, _ in found} & {"ACCT-CLEAN", "ACCT-SHOP"}
+    assert len(aml_scores) == len(AML_SCENARIOS)
+    assert all(s["verified_ts_us"] <= s["scored_ts_us"] <= s["emitted_ts_us"] for s in aml_scores)

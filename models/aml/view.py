@@ -1,0 +1,103 @@
+"""The light view of one transaction leg that the account state observes.
+
+A transaction has two legs: the sender's outgoing leg (scored on `qr.transactions`, keyed by
+sender) and the receiver's incoming leg (after `group_by` on the receiver account). A view is
+the transaction seen from one account: its counterparty and both countries, and the amount in
+EUR, so the state never converts or looks up anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from models.aml.fx import FxTable
+from topics.messages.transaction import Transaction
+
+__all__ = ["TxnView", "incoming_view", "outgoing_view"]
+
+
+class TxnView(NamedTuple):
+    """One leg of a transaction as one account sees it."""
+
+    ts_us: int
+    """Transaction time, microseconds since the Unix epoch."""
+    amount: float
+    """Amount in the transaction's own currency (for round-amount checks)."""
+    currency: str
+    amount_eur: float
+    """Amount converted with the static FX table, rounded to cents."""
+    channel: str
+    counterparty: str
+    """The other account: the receiver of an outgoing leg, the sender of an incoming one."""
+    country: str
+    """Country of this account."""
+    counterparty_country: str
+
+
+def outgoing_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
+    """The sender's leg of a transaction: a `Transaction`, or its decoded JSON payload once
+    validated against the schema (the amount is then a canonical decimal string).
+
+    Examples
+    --------
+    >>> from models.aml.fx import FxTable
+    >>> payload = {"ts_us": 1_767_225_600_000_000, "amount": "9450.00", "currency": "USD",
+    ...            "channel": "wire", "sender_account": "A", "receiver_account": "B",
+    ...            "sender_country": "DE", "receiver_country": "GB"}
+    >>> outgoing_view(payload, FxTable({"USD": 0.86}))
+    TxnView(ts_us=1767225600000000, amount=9450.0, currency='USD', amount_eur=8127.0, channel='wire', counterparty='B', country='DE', counterparty_country='GB')
+    """  # noqa: E501
+    if isinstance(txn, Transaction):
+        amount = float(txn.amount)
+        return TxnView(
+            txn.ts_us,
+            amount,
+            txn.currency,
+            fx.to_eur(amount, txn.currency),
+            txn.channel,
+            txn.receiver_account,
+            txn.sender_country,
+            txn.receiver_country,
+        )
+    amount = float(txn["amount"])
+    currency = txn["currency"]
+    return TxnView(
+        txn["ts_us"],
+        amount,
+        currency,
+        fx.to_eur(amount, currency),
+        txn["channel"],
+        txn["receiver_account"],
+        txn["sender_country"],
+        txn["receiver_country"],
+    )
+
+
+def incoming_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
+    """The receiver's leg of a transaction: the counterparty is the sender, and the countries
+    swap places."""
+    if isinstance(txn, Transaction):
+        amount = float(txn.amount)
+        return TxnView(
+            txn.ts_us,
+            amount,
+            txn.currency,
+            fx.to_eur(amount, txn.currency),
+            txn.channel,
+            txn.sender_account,
+            txn.receiver_country,
+            txn.sender_country,
+        )
+    amount = float(txn["amount"])
+    currency = txn["currency"]
+    return TxnView(
+        txn["ts_us"],
+        amount,
+        currency,
+        fx.to_eur(amount, currency),
+        txn["channel"],
+        txn["sender_account"],
+        txn["receiver_country"],
+        txn["sender_country"],
+    )
