@@ -18,13 +18,13 @@ from __future__ import annotations
 from models.aml.config import AmlConfig, AmlFeaturesConfig, AmlRulesConfig, RiskConfig
 from models.aml.features import AmlFeatures
 from models.aml.fx import DEFAULT_EUR_RATES, FxTable, UnknownCurrencyError
-from models.aml.hits import RuleHit, RuleReason, to_alert_reasons
 from models.aml.jurisdictions import FATF_CALL_FOR_ACTION, FATF_INCREASED_MONITORING
 from models.aml.risk import ANOMALY_TYPOLOGY, CLASSIFIER_TYPOLOGY, RiskAssessment, RiskScorer
 from models.aml.rules import RULE_CLASSES, TYPOLOGIES, AmlRules, Rule
 from models.aml.spec import FEATURE_NAMES, FeatureSpec
 from models.aml.state import AccountState
 from models.aml.view import TxnView, incoming_view, outgoing_view
+from models.rules import RuleHit, to_alert_reasons
 
 __all__ = [
     "ANOMALY_TYPOLOGY",
@@ -48,7 +48,6 @@ __all__ = [
     "RiskScorer",
     "Rule",
     "RuleHit",
-    "RuleReason",
     "TxnView",
     "UnknownCurrencyError",
     "incoming_view",

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Final, NamedTuple
 
 from models.aml.config import RiskConfig
-from models.aml.hits import RuleHit
+from models.rules import RuleHit
 from topics.messages.alert import Severity
 
 __all__ = ["ANOMALY_TYPOLOGY", "CLASSIFIER_TYPOLOGY", "RiskAssessment", "RiskScorer"]
@@ -71,7 +71,7 @@ class RiskScorer:
 
     Examples
     --------
-    >>> from models.aml.hits import RuleHit
+    >>> from models.rules import RuleHit
     >>> scorer = RiskScorer()
     >>> hit = RuleHit("fan_in_distinct_senders", "fan_in", 0.6, ())
     >>> scorer.assess([hit]).score, scorer.assess([hit]).severity

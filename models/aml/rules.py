@@ -33,8 +33,8 @@ from collections.abc import Mapping
 from typing import ClassVar, Final
 
 from models.aml.config import AmlFeaturesConfig, AmlRulesConfig
-from models.aml.hits import RuleHit, RuleReason
 from models.aml.view import TxnView
+from models.rules import Evidence, RuleHit
 
 __all__ = [
     "RULE_CLASSES",
@@ -99,12 +99,12 @@ class Rule(abc.ABC):
     def evaluate(self, x: Features, view: TxnView | None = None) -> RuleHit | None:
         """A hit if the rule fires on this leg's features; `view` only enriches the text."""
 
-    def _hit(self, score: float, *reasons: RuleReason) -> RuleHit:
+    def _hit(self, score: float, *reasons: Evidence) -> RuleHit:
         score = 0.0 if score < 0.0 else 1.0 if score > 1.0 else score
         return RuleHit(self.rule_id, self.typology, score, reasons)
 
-    def _reason(self, value: float | str, threshold: float | None, text: str) -> RuleReason:
-        return RuleReason(self.rule_id, value, threshold, text)
+    def _reason(self, value: float | str, threshold: float | None, text: str) -> Evidence:
+        return Evidence(self.rule_id, value, threshold, text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

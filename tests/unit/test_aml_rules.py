@@ -75,7 +75,7 @@ class Account:
         for hit in hits:
             assert 0.0 <= hit.score <= 1.0
             assert hit.reasons
-            assert all(r.rule == hit.rule and r.text for r in hit.reasons)
+            assert all(r.name == hit.rule and r.text for r in hit.reasons)
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
         return hits
 
