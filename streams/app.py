@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,16 +15,20 @@ from typing import Any, cast
 import faust
 from faust import Stream
 from faust.types import StreamT, TopicT
+from mode.types.signals import BaseSignalT
 
 from models.aml import AmlConfig
+from models.checkpoint import Checkpointer
+from models.hst import HalfSpaceTrees
 from models.quantum import QuantumRulesConfig
+from streams import metrics
 from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch
 from streams.alerts import AlertDeduper, AlertSigner
 from streams.errors import ConfigError
 from streams.keys.registry import KeyRegistry, load_root_public_key
 from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
-from streams.scoring.aml import AmlScorer
+from streams.scoring.aml import AmlScorer, anomaly_model
 from streams.scoring.emit import Emitter, observe_end_to_end
 from streams.scoring.integrity import IntegrityMonitor
 from streams.scoring.telemetry import TelemetryScorer
@@ -39,7 +44,7 @@ __all__ = ["MODEL_VERSION", "Worker", "build_worker"]
 logger = logging.getLogger(__name__)
 
 # Version of the rules and models, carried by every alert and score record.
-MODEL_VERSION = "qrstream-rules-1"
+MODEL_VERSION = "qrstream.1"
 
 
 @dataclass
@@ -110,7 +115,28 @@ def _scoring_handlers(
         value_serializer="raw",
     )
     accounts = app.Table("aml-accounts", default=None, key_type=bytes, value_type=bytes)
-    aml = AmlScorer(AmlConfig(), accounts, emitter, incoming, MODEL_VERSION)
+    # The anomaly model is per worker; it comes back from its latest checkpoint on restart.
+    checkpoints = Checkpointer(
+        Path(app.conf.datadir) / "models",
+        "aml_hst." + re.sub(r"[^A-Za-z0-9_.]", "_", worker_id),
+        MODEL_VERSION,
+        interval_s=settings.checkpoint_interval_s,
+    )
+    anomaly = checkpoints.restore(HalfSpaceTrees) or anomaly_model()
+    aml = AmlScorer(AmlConfig(), accounts, emitter, incoming, MODEL_VERSION, anomaly)
+
+    async def checkpoint() -> None:
+        data = checkpoints.serialize(anomaly)  # on the loop: the model must not change meanwhile
+        await asyncio.to_thread(checkpoints.write, data)
+        metrics.MODEL_WARM.labels("aml_hst").set(1.0 if anomaly.warmed_up else 0.0)
+
+    async def checkpoint_on_shutdown(
+        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+    ) -> None:
+        await checkpoint()
+
+    app.timer(settings.checkpoint_interval_s)(checkpoint)
+    app.on_before_shutdown.connect(checkpoint_on_shutdown)
 
     async def score_incoming(stream: StreamT[Any]) -> None:
         async for events in cast(Stream[bytes], stream).take_events(

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     registry_refresh_s: float = Field(
         30.0, gt=0, description="how often a worker re-reads the key registry"
     )
+    checkpoint_interval_s: float = Field(
+        60.0, gt=0, description="how often a worker checkpoints its online models"
+    )
     alert_cooldown_s: float = Field(
         300.0, ge=0, description="repeats of an alert (entity, typology) merge within this time"
     )

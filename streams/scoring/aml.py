@@ -19,16 +19,59 @@ from typing import Any
 import orjson
 from faust.types import EventT, TopicT
 
-from models.aml import AmlConfig, AmlFeatures, AmlRules, RiskScorer, TxnView, to_alert_reasons
+from models.aml import (
+    ANOMALY_TYPOLOGY,
+    AmlConfig,
+    AmlFeatures,
+    AmlRules,
+    RiskScorer,
+    TxnView,
+    to_alert_reasons,
+)
+from models.hst import HalfSpaceTrees
 from streams import metrics
 from streams.agents.inputs import VerifiedBatch
 from streams.alerts import Detection
 from streams.faust_events import event_context
 from streams.scoring.emit import Emitter
+from topics.messages.alert import AlertReason
 from topics.messages.score import ScoreRecord
 from topics.messages.transaction import Transaction
 
-__all__ = ["AmlScorer", "IncomingLeg"]
+__all__ = ["ANOMALY_FEATURES", "AmlScorer", "IncomingLeg", "anomaly_model"]
+
+# What the anomaly detector looks at: size, own history, geography, dormancy, velocity, breadth
+# and pass-through. A dozen features keep half-space trees cheap on the hot path.
+ANOMALY_FEATURES = (
+    "log_amount",
+    "amount_zscore",
+    "cross_border",
+    "high_risk_country",
+    "dormancy_days",
+    "out_count_1h",
+    "out_sum_24h",
+    "in_sum_24h",
+    "out_distinct_24h",
+    "in_distinct_24h",
+    "passthrough_share_24h",
+    "out_velocity_count",
+)
+# Heavy-tailed counts and sums are compared on a log scale.
+LOG_FEATURES = ("dormancy_days", "out_count_1h", "out_sum_24h", "in_sum_24h")
+
+
+def anomaly_model() -> HalfSpaceTrees:
+    """One per worker, shared by both legs; learns on every fourth leg to stay cheap."""
+    return HalfSpaceTrees(
+        n_trees=15,
+        height=6,
+        window_size=250,
+        warm_up=1000,
+        features=ANOMALY_FEATURES,
+        log_features=LOG_FEATURES,
+        learn_every=4,
+        seed=42,
+    )
 
 
 def now_us() -> int:
@@ -59,6 +102,7 @@ class AmlScorer:
         emitter: Emitter,
         incoming_topic: TopicT,
         model_version: str,
+        anomaly: HalfSpaceTrees | None = None,
     ) -> None:
         self.features = AmlFeatures(config.features)
         self.rules = AmlRules(config.rules, config.features)
@@ -67,6 +111,7 @@ class AmlScorer:
         self.emitter = emitter
         self.incoming_topic = incoming_topic
         self.model_version = model_version
+        self.anomaly = anomaly
 
     def _leg(
         self, account: str, view: TxnView, outgoing: bool, event_id: str, producer_us: int
@@ -76,9 +121,17 @@ class AmlScorer:
         state = self.features.loads(raw) if raw is not None else self.features.new_state()
         x = state.observe_outgoing(view) if outgoing else state.observe_incoming(view)
         self.table[key] = state.dumps()
-        assessment = self.risk.assess(self.rules.evaluate(x, view))
+        anomaly = None
+        if self.anomaly is not None:
+            if self.anomaly.warmed_up:
+                anomaly = self.anomaly.score_one(x)
+            self.anomaly.learn_one(x)
+        assessment = self.risk.assess(self.rules.evaluate(x, view), anomaly=anomaly)
         if not assessment.alert or assessment.typology is None:
             return assessment.score, None
+        reasons = to_alert_reasons(assessment.hits)
+        if self.anomaly is not None and (anomaly or 0.0) > 0.0:
+            reasons += self._feature_reasons(x, assessment.typology == ANOMALY_TYPOLOGY)
         return assessment.score, Detection(
             kind="aml",
             typology=assessment.typology,
@@ -86,10 +139,19 @@ class AmlScorer:
             score=assessment.score,
             entity=account,
             event_ids=(event_id,),
-            reasons=tuple(to_alert_reasons(assessment.hits)),
+            reasons=tuple(reasons[:64]),
             producer_ts_us=producer_us,
             model_version=self.model_version,
         )
+
+    def _feature_reasons(self, x: dict[str, float], lead: bool) -> list[AlertReason]:
+        """The model's top feature contributions, as alert evidence."""
+        if self.anomaly is None:
+            return []
+        return [
+            AlertReason(source="feature", name=c.name, value=c.value, threshold=None, text=c.text)
+            for c in self.anomaly.explain_one(x, top=3 if lead else 2)
+        ]
 
     async def outgoing(self, batch: VerifiedBatch, ingest_us: int) -> None:
         """The outgoing leg of every accepted transaction; forwards the incoming leg."""

@@ -69,7 +69,7 @@ def send_payments(pipeline: PipelineEnv, receivers: range) -> None:
             producer.produce(TRANSACTIONS, ACCOUNT, txn)
 
 
-def records_about(bootstrap: str, topic: str, quiet_s: float = 2.0) -> list[dict[str, Any]]:
+def records_about(bootstrap: str, topic: str, quiet_s: float = 1.0) -> list[dict[str, Any]]:
     """The records of `topic` about ACCOUNT, reading until nothing new came for `quiet_s`."""
     consumer = Consumer(
         {
@@ -124,3 +124,6 @@ def test_state_survives_sigkill_and_no_record_is_lost(pipeline: PipelineEnv) -> 
         assert worker.stop() == 0
     assert len({s["event_id"] for s in scores}) == 12  # redelivered ones may repeat, none lost
     assert alerts[0]["entity"] == ACCOUNT
+    # A clean stop checkpoints the worker's anomaly model for the next start.
+    models = Path(pipeline.env["QR_VAR_DIR"]) / "faust" / WORKER / "models"
+    assert list(models.glob(f"aml_hst.{WORKER}-*.pkl"))
