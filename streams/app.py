@@ -7,20 +7,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import faust
 from faust import Stream
-from faust.types import StreamT, TopicT
+from faust.types import EventT, StreamT, TopicT
 from mode.types.signals import BaseSignalT
 
 from models.aml import AmlConfig
 from models.checkpoint import Checkpointer
 from models.hst import HalfSpaceTrees
-from models.quantum import QuantumRulesConfig
+from models.quantum import QuantumRulesConfig, exfil_model
 from streams import metrics
 from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch
 from streams.alerts import AlertDeduper, AlertSigner
@@ -30,6 +30,7 @@ from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
 from streams.scoring.aml import AmlScorer, anomaly_model
 from streams.scoring.emit import Emitter, observe_end_to_end
+from streams.scoring.hosts import HostScorer
 from streams.scoring.integrity import IntegrityMonitor
 from streams.scoring.telemetry import TelemetryScorer
 from streams.sequence import SequenceFile
@@ -107,44 +108,26 @@ def _scoring_handlers(
     quantum_config = QuantumRulesConfig()
     integrity = IntegrityMonitor(quantum_config, MODEL_VERSION)
     telemetry = TelemetryScorer(quantum_config, emitter, MODEL_VERSION)
-    incoming = app.topic(
-        f"{settings.app_id}-aml-incoming",
-        partitions=settings.topic_partitions,
-        internal=True,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    incoming = _repartition_topic(app, settings, "aml-incoming")
     accounts = app.Table("aml-accounts", default=None, key_type=bytes, value_type=bytes)
-    # The anomaly model is per worker; it comes back from its latest checkpoint on restart.
-    checkpoints = Checkpointer(
-        Path(app.conf.datadir) / "models",
-        "aml_hst." + re.sub(r"[^A-Za-z0-9_.]", "_", worker_id),
-        MODEL_VERSION,
-        interval_s=settings.checkpoint_interval_s,
-    )
-    anomaly = checkpoints.restore(HalfSpaceTrees) or anomaly_model()
+    anomaly = _checkpointed_model(app, settings, worker_id, "aml_hst", anomaly_model)
     aml = AmlScorer(AmlConfig(), accounts, emitter, incoming, MODEL_VERSION, anomaly)
+    _batch_agent(app, settings, incoming, "aml-incoming", aml.incoming)
 
-    async def checkpoint() -> None:
-        data = checkpoints.serialize(anomaly)  # on the loop: the model must not change meanwhile
-        await asyncio.to_thread(checkpoints.write, data)
-        metrics.MODEL_WARM.labels("aml_hst").set(1.0 if anomaly.warmed_up else 0.0)
-
-    async def checkpoint_on_shutdown(
-        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
-    ) -> None:
-        await checkpoint()
-
-    app.timer(settings.checkpoint_interval_s)(checkpoint)
-    app.on_before_shutdown.connect(checkpoint_on_shutdown)
-
-    async def score_incoming(stream: StreamT[Any]) -> None:
-        async for events in cast(Stream[bytes], stream).take_events(
-            settings.batch_max, within=settings.batch_within_s
-        ):
-            await aml.incoming(events)
-
-    app.agent(incoming, name="aml-incoming")(score_incoming)
+    by_server = _repartition_topic(app, settings, "telemetry-by-server")
+    by_client = _repartition_topic(app, settings, "telemetry-by-client")
+    hosts = HostScorer(
+        quantum_config,
+        app.Table("crypto-inventory", default=None, key_type=bytes, value_type=bytes),
+        app.Table("exfil-volume", default=None, key_type=bytes, value_type=bytes),
+        _checkpointed_model(
+            app, settings, worker_id, "exfil_hst", lambda: exfil_model(quantum_config)
+        ),
+        emitter,
+        MODEL_VERSION,
+    )
+    _batch_agent(app, settings, by_server, "crypto-inventory", hosts.servers)
+    _batch_agent(app, settings, by_client, "exfiltration", hosts.clients)
 
     async def on_transactions(batch: VerifiedBatch, ingest_us: int) -> None:
         await emitter.emit(integrity.observe(batch), [])
@@ -153,8 +136,73 @@ def _scoring_handlers(
     async def on_telemetry(batch: VerifiedBatch, ingest_us: int) -> None:
         await emitter.emit(integrity.observe(batch), [])
         await telemetry(batch, ingest_us)
+        for _, verdict in batch.accepted:
+            if isinstance(verdict.payload, TelemetryEvent) and verdict.envelope is not None:
+                await hosts.forward(by_server, by_client, verdict.payload, verdict.envelope.ts_us)
 
     return {TRANSACTIONS: on_transactions, TELEMETRY: on_telemetry}
+
+
+def _repartition_topic(app: faust.App, settings: Settings, name: str) -> TopicT:
+    """An internal topic keyed by another entity, with the inputs' partition count so that its
+    consumers are co-partitioned with theirs (what Faust's `group_by` creates)."""
+    return app.topic(
+        f"{settings.app_id}-{name}",
+        partitions=settings.topic_partitions,
+        internal=True,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+
+def _batch_agent(
+    app: faust.App,
+    settings: Settings,
+    topic: TopicT,
+    name: str,
+    handle: Callable[[Sequence[EventT[bytes]]], Awaitable[None]],
+) -> None:
+    async def run(stream: StreamT[Any]) -> None:
+        batches = cast(Stream[bytes], stream).take_events(
+            settings.batch_max, within=settings.batch_within_s
+        )
+        async for events in batches:
+            await handle(events)
+
+    run.__qualname__ = run.__name__ = name
+    app.agent(topic, name=name)(run)
+
+
+def _checkpointed_model(
+    app: faust.App,
+    settings: Settings,
+    worker_id: str,
+    name: str,
+    new: Callable[[], HalfSpaceTrees],
+) -> HalfSpaceTrees:
+    """A per-worker model, restored from its latest checkpoint, checkpointed on a timer and
+    on shutdown."""
+    checkpoints = Checkpointer(
+        Path(app.conf.datadir) / "models",
+        f"{name}.{re.sub(r'[^A-Za-z0-9_.]', '_', worker_id)}",
+        MODEL_VERSION,
+        interval_s=settings.checkpoint_interval_s,
+    )
+    model = checkpoints.restore(HalfSpaceTrees) or new()
+
+    async def checkpoint() -> None:
+        data = checkpoints.serialize(model)  # on the loop: the model must not change meanwhile
+        await asyncio.to_thread(checkpoints.write, data)
+        metrics.MODEL_WARM.labels(name).set(1.0 if model.warmed_up else 0.0)
+
+    async def checkpoint_on_shutdown(
+        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+    ) -> None:
+        await checkpoint()
+
+    app.timer(settings.checkpoint_interval_s)(checkpoint)
+    app.on_before_shutdown.connect(checkpoint_on_shutdown)
+    return model
 
 
 def build_worker(

@@ -16,6 +16,7 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from pydantic import SecretStr
 
+from models.quantum import HostInventory
 from streams import signing
 from streams.envelope import build_headers, signed_message
 from streams.keys.registry import load_root_public_key
@@ -158,9 +159,21 @@ def test_scenarios_raise_signed_alerts_and_clean_traffic_none(pipeline: Pipeline
             if len(scores) >= len(SCENARIOS):
                 break
         metrics = scrape(port)
+        changelog = f"{pipeline.env['QR_APP_ID']}-crypto-inventory-changelog"
+        timeout = Timeout(60, f"inventory of every scenario host on {changelog}")
+        while timeout:
+            inventory = {
+                m.key().decode(): HostInventory.from_dict(orjson.loads(m.value()))
+                for m in drain(bootstrap, changelog)
+            }
+            if set(SCENARIOS) <= set(inventory):
+                break
     finally:
         assert worker.stop() == 0
 
+    assert inventory["clean.example.com"].pq_ready()
+    assert not inventory["legacy.example.com"].pq_ready()
+    assert not inventory["downgrade.example.com"].pq_ready()
     payloads = [orjson.loads(m.value()) for m in alerts]
     got = {(a["entity"], a["typology"]) for a in payloads}
     assert EXPECTED <= got
