@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,13 +13,25 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
+from confluent_kafka import Consumer
+from pydantic import SecretStr
 
 from streams.cli import cli
+from streams.keys.store import KeyStore
 from tests.utils import Timeout
 
-__all__ = ["PipelineEnv", "WorkerProcess", "make_pipeline_env", "scrape"]
+__all__ = [
+    "PipelineEnv",
+    "WorkerProcess",
+    "drain",
+    "free_port",
+    "key_store",
+    "make_pipeline_env",
+    "scrape",
+]
 
 PASSPHRASE = "integration-test passphrase"  # noqa: S105 - a throwaway test key store
 
@@ -105,3 +118,37 @@ def scrape(port: int) -> dict[str, float]:
             name, _, value = line.rpartition(" ")
             samples[name] = float(value)
     return samples
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def key_store(pipeline: PipelineEnv) -> KeyStore:
+    return KeyStore(Path(pipeline.env["QR_KEYS_DIR"]), SecretStr(pipeline.env["QR_KEY_PASSPHRASE"]))
+
+
+def drain(bootstrap: str, topic: str, quiet_s: float = 1.5) -> list[Any]:
+    """Everything on `topic` now, read by a new consumer group until nothing new came for
+    `quiet_s` seconds (other test modules share the broker: callers filter what is theirs)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"t-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    out: list[Any] = []
+    quiet_since = time.monotonic()
+    try:
+        while time.monotonic() - quiet_since < quiet_s:
+            batch = [m for m in consumer.consume(100, timeout=0.5) if m.error() is None]
+            if batch:
+                out += batch
+                quiet_since = time.monotonic()
+    finally:
+        consumer.close()
+    return out

@@ -4,7 +4,6 @@ built before the crash still counts, and no record is lost (every payment gets i
 from __future__ import annotations
 
 import signal
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,13 +12,17 @@ from typing import Any
 
 import orjson
 import pytest
-from confluent_kafka import Consumer
-from pydantic import SecretStr
 
-from streams.keys.store import KeyStore
 from streams.producer import SignedProducer
 from streams.sequence import SequenceFile
-from tests.integration.pipeline import PipelineEnv, WorkerProcess, make_pipeline_env
+from tests.integration.pipeline import (
+    PipelineEnv,
+    WorkerProcess,
+    drain,
+    free_port,
+    key_store,
+    make_pipeline_env,
+)
 from tests.utils import Timeout
 from topics.examples import EXAMPLES
 from topics.specs import ALERTS, SCORES, TRANSACTIONS
@@ -31,12 +34,6 @@ WORKER = "r1"
 ACCOUNT = f"ACCT-RST-{uuid.uuid4().hex[:8]}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def pipeline(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
@@ -46,9 +43,7 @@ def pipeline(
 
 
 def send_payments(pipeline: PipelineEnv, receivers: range) -> None:
-    store = KeyStore(
-        Path(pipeline.env["QR_KEYS_DIR"]), SecretStr(pipeline.env["QR_KEY_PASSPHRASE"])
-    )
+    store = key_store(pipeline)
     with SignedProducer(
         pipeline.env["QR_KAFKA_BOOTSTRAP"],
         key_id=PRODUCER,
@@ -69,27 +64,10 @@ def send_payments(pipeline: PipelineEnv, receivers: range) -> None:
             producer.produce(TRANSACTIONS, ACCOUNT, txn)
 
 
-def records_about(bootstrap: str, topic: str, quiet_s: float = 1.0) -> list[dict[str, Any]]:
-    """The records of `topic` about ACCOUNT, reading until nothing new came for `quiet_s`."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"t-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    out: list[dict[str, Any]] = []
-    quiet_since = time.monotonic()
-    try:
-        while time.monotonic() - quiet_since < quiet_s:
-            batch = [m for m in consumer.consume(100, timeout=0.5) if m.error() is None]
-            if batch:
-                quiet_since = time.monotonic()
-                out += [r for m in batch if (r := orjson.loads(m.value()))["entity"] == ACCOUNT]
-    finally:
-        consumer.close()
-    return out
+def records_about(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    """The records of `topic` about ACCOUNT."""
+    records = (orjson.loads(m.value()) for m in drain(bootstrap, topic, quiet_s=1.0))
+    return [r for r in records if r["entity"] == ACCOUNT]
 
 
 def wait_for_scores(bootstrap: str, count: int) -> list[dict[str, Any]]:

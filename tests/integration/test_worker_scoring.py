@@ -4,7 +4,6 @@ traffic raises none, and every alert verifies against the processor's published 
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,20 +12,26 @@ from typing import Any
 
 import orjson
 import pytest
-from confluent_kafka import Consumer, Producer
-from pydantic import SecretStr
+from confluent_kafka import Producer
 
 from models.quantum import HostInventory
 from streams import signing
 from streams.envelope import build_headers, signed_message
 from streams.keys.registry import load_root_public_key
-from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
 from streams.producer import SignedProducer
 from streams.replay import SqliteReplayGuard
 from streams.sequence import SequenceFile
 from streams.verifier import InboundRecord, Verifier
-from tests.integration.pipeline import PipelineEnv, WorkerProcess, make_pipeline_env, scrape
+from tests.integration.pipeline import (
+    PipelineEnv,
+    WorkerProcess,
+    drain,
+    free_port,
+    key_store,
+    make_pipeline_env,
+    scrape,
+)
 from tests.utils import Timeout
 from topics.examples import EXAMPLES
 from topics.specs import ALERTS, SCORES, TELEMETRY, TRANSACTIONS
@@ -35,12 +40,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SENSOR_KID = "zeek/dc1"
 WORKER = "s1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -88,39 +87,12 @@ EXPECTED = {
 }
 
 
-def store_of(pipeline: PipelineEnv) -> KeyStore:
-    return KeyStore(Path(pipeline.env["QR_KEYS_DIR"]), SecretStr(pipeline.env["QR_KEY_PASSPHRASE"]))
-
-
-def drain(bootstrap: str, topic: str, quiet_s: float = 2.0) -> list[Any]:
-    """Everything on `topic` now: reads until nothing new came for `quiet_s` seconds."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"t-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    out: list[Any] = []
-    quiet_since = time.monotonic()
-    try:
-        while time.monotonic() - quiet_since < quiet_s:
-            batch = [m for m in consumer.consume(100, timeout=0.5) if m.error() is None]
-            if batch:
-                out += batch
-                quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return out
-
-
 def test_scenarios_raise_signed_alerts_and_clean_traffic_none(pipeline: PipelineEnv) -> None:
     bootstrap = pipeline.env["QR_KAFKA_BOOTSTRAP"]
     port = free_port()
     worker = WorkerProcess(pipeline, WORKER, port)
     try:
-        store = store_of(pipeline)
+        store = key_store(pipeline)
         with SignedProducer(
             bootstrap,
             key_id=SENSOR_KID,
@@ -237,7 +209,7 @@ def test_aml_typologies_alert_on_both_legs_and_clean_payments_do_not(
     bootstrap = pipeline.env["QR_KAFKA_BOOTSTRAP"]
     worker = WorkerProcess(pipeline, WORKER, free_port())
     try:
-        store = store_of(pipeline)
+        store = key_store(pipeline)
         with SignedProducer(
             bootstrap,
             key_id=SENSOR_KID,  # any registered producer key may publish transactions

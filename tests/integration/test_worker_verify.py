@@ -4,21 +4,25 @@ land on qr.quarantine with their reason codes, and accepted + quarantined = prod
 from __future__ import annotations
 
 import base64
-import socket
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
-from confluent_kafka import Consumer, Producer
-from pydantic import SecretStr
+from confluent_kafka import Producer
 
-from streams.keys.store import KeyStore
 from streams.producer import SignedProducer
 from streams.sequence import SequenceFile
-from tests.integration.pipeline import PipelineEnv, WorkerProcess, make_pipeline_env, scrape
+from tests.integration.pipeline import (
+    PipelineEnv,
+    WorkerProcess,
+    drain,
+    free_port,
+    key_store,
+    make_pipeline_env,
+    scrape,
+)
 from tests.utils import Timeout
 from topics.examples import EXAMPLES
 from topics.specs import QUARANTINE, TRANSACTIONS
@@ -26,12 +30,6 @@ from topics.specs import QUARANTINE, TRANSACTIONS
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 KID = "bank-core/p1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +48,7 @@ def transaction(i: int) -> dict[str, object]:
 
 
 def produce_signed(pipeline: PipelineEnv, count: int) -> None:
-    store = KeyStore(
-        Path(pipeline.env["QR_KEYS_DIR"]), SecretStr(pipeline.env["QR_KEY_PASSPHRASE"])
-    )
+    store = key_store(pipeline)
     with SignedProducer(
         pipeline.env["QR_KAFKA_BOOTSTRAP"],
         key_id=KID,
@@ -106,23 +102,11 @@ OUR_KEYS = (b"QUARANTINE-1", b"QUARANTINE-2")
 
 
 def consume_until(bootstrap: str, topic: str, keys: tuple[bytes, ...]) -> list[dict[str, object]]:
-    """Every record of `topic` up to the ones with `keys` (base64 in key_b64)."""
+    """The records of `topic` once those with `keys` (base64 in key_b64) are there."""
     wanted = {base64.b64encode(k).decode() for k in keys}
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"t-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    out: list[dict[str, object]] = []
     timeout = Timeout(30, f"records with keys {keys} on {topic}")
-    try:
-        while wanted - {str(r["key_b64"]) for r in out} and timeout:
-            for msg in consumer.consume(100, timeout=0.5):
-                if msg.error() is None:
-                    out.append(orjson.loads(msg.value()))
-    finally:
-        consumer.close()
-    return out
+    while timeout:
+        records = [orjson.loads(m.value()) for m in drain(bootstrap, topic)]
+        if wanted <= {str(r["key_b64"]) for r in records}:
+            return records
+    raise AssertionError("unreachable")
