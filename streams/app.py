@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import faust
 from faust import Stream
@@ -18,8 +18,8 @@ from faust.types import EventT, StreamT, TopicT
 from mode.types.signals import BaseSignalT
 
 from models.aml import AmlConfig
+from models.base import Estimator
 from models.checkpoint import Checkpointer
-from models.hst import HalfSpaceTrees
 from models.quantum import QuantumRulesConfig, exfil_model
 from streams import metrics
 from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch
@@ -28,8 +28,9 @@ from streams.errors import ConfigError
 from streams.keys.registry import KeyRegistry, load_root_public_key
 from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
-from streams.scoring.aml import AmlScorer, anomaly_model
+from streams.scoring.aml import AmlScorer, anomaly_model, classifier_model
 from streams.scoring.emit import Emitter, observe_end_to_end
+from streams.scoring.feedback import FeatureCache, FeedbackLearner
 from streams.scoring.hosts import HostScorer
 from streams.scoring.integrity import IntegrityMonitor
 from streams.scoring.telemetry import TelemetryScorer
@@ -38,9 +39,11 @@ from streams.settings import Settings
 from streams.table_replay import TableReplayGuard
 from streams.verifier import Verifier, VerifierLimits
 from topics.messages import TelemetryEvent, Transaction
-from topics.specs import ALERTS, QUARANTINE, SCORES, TELEMETRY, TRANSACTIONS
+from topics.specs import ALERTS, FEEDBACK, QUARANTINE, SCORES, TELEMETRY, TRANSACTIONS
 
 __all__ = ["MODEL_VERSION", "Worker", "build_worker"]
+
+M = TypeVar("M", bound=Estimator)
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +114,20 @@ def _scoring_handlers(
     incoming = _repartition_topic(app, settings, "aml-incoming")
     accounts = app.Table("aml-accounts", default=None, key_type=bytes, value_type=bytes)
     anomaly = _checkpointed_model(app, settings, worker_id, "aml_hst", anomaly_model)
-    aml = AmlScorer(AmlConfig(), accounts, emitter, incoming, MODEL_VERSION, anomaly)
+    classifier = _checkpointed_model(app, settings, worker_id, "aml_lr", classifier_model)
+    features_cache = FeatureCache()
+    aml = AmlScorer(
+        AmlConfig(),
+        accounts,
+        emitter,
+        incoming,
+        MODEL_VERSION,
+        anomaly,
+        classifier,
+        features_cache,
+    )
+    feedback = FeedbackLearner(classifier, features_cache)
+    _batch_agent(app, settings, _raw_topic(app, FEEDBACK), "feedback", feedback)
     _batch_agent(app, settings, incoming, "aml-incoming", aml.incoming)
 
     by_server = _repartition_topic(app, settings, "telemetry-by-server")
@@ -178,8 +194,8 @@ def _checkpointed_model(
     settings: Settings,
     worker_id: str,
     name: str,
-    new: Callable[[], HalfSpaceTrees],
-) -> HalfSpaceTrees:
+    new: Callable[[], M],
+) -> M:
     """A per-worker model, restored from its latest checkpoint, checkpointed on a timer and
     on shutdown."""
     checkpoints = Checkpointer(
@@ -188,7 +204,8 @@ def _checkpointed_model(
         MODEL_VERSION,
         interval_s=settings.checkpoint_interval_s,
     )
-    model = checkpoints.restore(HalfSpaceTrees) or new()
+    fresh = new()
+    model = checkpoints.restore(type(fresh)) or fresh
 
     async def checkpoint() -> None:
         data = checkpoints.serialize(model)  # on the loop: the model must not change meanwhile

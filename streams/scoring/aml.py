@@ -28,17 +28,19 @@ from models.aml import (
     TxnView,
     to_alert_reasons,
 )
+from models.classifier import LogisticClassifier
 from models.hst import HalfSpaceTrees
 from streams import metrics
 from streams.agents.inputs import VerifiedBatch
 from streams.alerts import Detection
 from streams.faust_events import event_context
 from streams.scoring.emit import Emitter
+from streams.scoring.feedback import FeatureCache
 from topics.messages.alert import AlertReason
 from topics.messages.score import ScoreRecord
 from topics.messages.transaction import Transaction
 
-__all__ = ["ANOMALY_FEATURES", "AmlScorer", "IncomingLeg", "anomaly_model"]
+__all__ = ["ANOMALY_FEATURES", "AmlScorer", "IncomingLeg", "anomaly_model", "classifier_model"]
 
 # What the anomaly detector looks at: size, own history, geography, dormancy, velocity, breadth
 # and pass-through. A dozen features keep half-space trees cheap on the hot path.
@@ -58,6 +60,11 @@ ANOMALY_FEATURES = (
 )
 # Heavy-tailed counts and sums are compared on a log scale.
 LOG_FEATURES = ("dormancy_days", "out_count_1h", "out_sum_24h", "in_sum_24h")
+
+
+def classifier_model() -> LogisticClassifier:
+    """The supervised model over the same features, trained by analysts' labels."""
+    return LogisticClassifier(features=ANOMALY_FEATURES, log_features=LOG_FEATURES)
 
 
 def anomaly_model() -> HalfSpaceTrees:
@@ -103,6 +110,8 @@ class AmlScorer:
         incoming_topic: TopicT,
         model_version: str,
         anomaly: HalfSpaceTrees | None = None,
+        classifier: LogisticClassifier | None = None,
+        features_cache: FeatureCache | None = None,
     ) -> None:
         self.features = AmlFeatures(config.features)
         self.rules = AmlRules(config.rules, config.features)
@@ -112,6 +121,8 @@ class AmlScorer:
         self.incoming_topic = incoming_topic
         self.model_version = model_version
         self.anomaly = anomaly
+        self.classifier = classifier
+        self.features_cache = features_cache
 
     def _leg(
         self, account: str, view: TxnView, outgoing: bool, event_id: str, producer_us: int
@@ -126,7 +137,15 @@ class AmlScorer:
             if self.anomaly.warmed_up:
                 anomaly = self.anomaly.score_one(x)
             self.anomaly.learn_one(x)
-        assessment = self.risk.assess(self.rules.evaluate(x, view), anomaly=anomaly)
+        learned = None
+        if outgoing and self.classifier is not None:
+            if self.features_cache is not None:  # for the label that may come later
+                self.features_cache.put(event_id, x)
+            if self.classifier.warmed_up:
+                learned = self.classifier.score_one(x)
+        assessment = self.risk.assess(
+            self.rules.evaluate(x, view), anomaly=anomaly, classifier=learned
+        )
         if not assessment.alert or assessment.typology is None:
             return assessment.score, None
         reasons = to_alert_reasons(assessment.hits)
