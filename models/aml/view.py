@@ -35,6 +35,42 @@ class TxnView(NamedTuple):
     counterparty_country: str
 
 
+def _fields(
+    txn: Transaction | Mapping[str, Any],
+) -> tuple[int, str, str, str, str, str, str, str]:
+    """(ts, amount, currency, channel, sender, receiver, sender country, receiver country)."""
+    if isinstance(txn, Transaction):
+        return (
+            txn.ts_us,
+            txn.amount,
+            txn.currency,
+            txn.channel,
+            txn.sender_account,
+            txn.receiver_account,
+            txn.sender_country,
+            txn.receiver_country,
+        )
+    return (
+        txn["ts_us"],
+        txn["amount"],
+        txn["currency"],
+        txn["channel"],
+        txn["sender_account"],
+        txn["receiver_account"],
+        txn["sender_country"],
+        txn["receiver_country"],
+    )
+
+
+def _view(txn: Transaction | Mapping[str, Any], fx: FxTable, *, outgoing: bool) -> TxnView:
+    ts_us, raw_amount, currency, channel, sender, receiver, s_country, r_country = _fields(txn)
+    amount = float(raw_amount)
+    eur = fx.to_eur(amount, currency)
+    if outgoing:
+        return TxnView(ts_us, amount, currency, eur, channel, receiver, s_country, r_country)
+    return TxnView(ts_us, amount, currency, eur, channel, sender, r_country, s_country)
+
+
 def outgoing_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
     """The sender's leg of a transaction: a `Transaction`, or its decoded JSON payload once
     validated against the schema (the amount is then a canonical decimal string).
@@ -48,56 +84,10 @@ def outgoing_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
     >>> outgoing_view(payload, FxTable({"USD": 0.86}))
     TxnView(ts_us=1767225600000000, amount=9450.0, currency='USD', amount_eur=8127.0, channel='wire', counterparty='B', country='DE', counterparty_country='GB')
     """  # noqa: E501
-    if isinstance(txn, Transaction):
-        amount = float(txn.amount)
-        return TxnView(
-            txn.ts_us,
-            amount,
-            txn.currency,
-            fx.to_eur(amount, txn.currency),
-            txn.channel,
-            txn.receiver_account,
-            txn.sender_country,
-            txn.receiver_country,
-        )
-    amount = float(txn["amount"])
-    currency = txn["currency"]
-    return TxnView(
-        txn["ts_us"],
-        amount,
-        currency,
-        fx.to_eur(amount, currency),
-        txn["channel"],
-        txn["receiver_account"],
-        txn["sender_country"],
-        txn["receiver_country"],
-    )
+    return _view(txn, fx, outgoing=True)
 
 
 def incoming_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
     """The receiver's leg of a transaction: the counterparty is the sender, and the countries
     swap places."""
-    if isinstance(txn, Transaction):
-        amount = float(txn.amount)
-        return TxnView(
-            txn.ts_us,
-            amount,
-            txn.currency,
-            fx.to_eur(amount, txn.currency),
-            txn.channel,
-            txn.sender_account,
-            txn.receiver_country,
-            txn.sender_country,
-        )
-    amount = float(txn["amount"])
-    currency = txn["currency"]
-    return TxnView(
-        txn["ts_us"],
-        amount,
-        currency,
-        fx.to_eur(amount, currency),
-        txn["channel"],
-        txn["sender_account"],
-        txn["receiver_country"],
-        txn["sender_country"],
-    )
+    return _view(txn, fx, outgoing=False)
