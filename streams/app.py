@@ -28,6 +28,8 @@ from streams.errors import ConfigError
 from streams.keys.registry import KeyRegistry, load_root_public_key
 from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
+from streams.output_table import output_table
+from streams.outputs import Outputs, OutputTopic
 from streams.scoring.aml import AmlScorer, anomaly_model, classifier_model
 from streams.scoring.emit import Emitter, observe_end_to_end
 from streams.scoring.feedback import FeatureCache, FeedbackLearner
@@ -58,7 +60,9 @@ class Worker:
 
 
 def _faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
-    datadir = (settings.var_dir / "faust" / worker_id).resolve()
+    # Tables of another app id must not be restored into this one: RocksDB files remember
+    # changelog offsets of their own topics.
+    datadir = (settings.var_dir / "faust" / settings.app_id / worker_id).resolve()
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
@@ -71,6 +75,13 @@ def _faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
         topic_replication_factor=settings.topic_replication_factor,
         consumer_auto_offset_reset="earliest",
         producer_compression_type="lz4",
+        # Signed records are ~4.5 kB: Faust's defaults (1 MB fetched per partition, 16 kB
+        # produce batches sent without lingering) turn every table write and score record into
+        # its own produce request and cap a worker at a few hundred records per fetch.
+        consumer_max_fetch_size=8 << 20,
+        stream_buffer_maxsize=16384,
+        producer_max_batch_size=512 << 10,
+        producer_linger=0.005,
         web_enabled=False,
     )
     # Table writes wait in Faust's producer buffer until the batch ends; its default bound of
@@ -94,7 +105,7 @@ def _load_registry(settings: Settings) -> KeyRegistry:
 
 
 def _scoring_handlers(
-    app: faust.App, settings: Settings, worker_id: str
+    app: faust.App, settings: Settings, worker_id: str, outputs: Outputs
 ) -> dict[str, AcceptedHandler]:
     """Scorers per input topic, sharing one emitter that signs alerts with this worker's own
     key (`processor/<worker id>`, from the key store; publish it so SIEMs can verify)."""
@@ -102,17 +113,22 @@ def _scoring_handlers(
     keypair = KeyStore(settings.keys_dir, settings.key_passphrase).keypair(kid)
     sequence = SequenceFile(Path(app.conf.datadir) / "alerts.seq")
     emitter = Emitter(
-        _raw_topic(app, ALERTS),
-        _raw_topic(app, SCORES),
+        OutputTopic(outputs, ALERTS),
+        OutputTopic(outputs, SCORES),
         AlertDeduper(settings.alert_cooldown_s),
         AlertSigner(ALERTS, kid, keypair, sequence),
     )
-    app.timer(1.0)(emitter.flush_merged)
+
+    async def flush_merged() -> None:
+        await emitter.flush_merged()
+        await outputs.flush()
+
+    app.timer(1.0)(flush_merged)
     quantum_config = QuantumRulesConfig()
     integrity = IntegrityMonitor(quantum_config, MODEL_VERSION)
     telemetry = TelemetryScorer(quantum_config, emitter, MODEL_VERSION)
     incoming = _repartition_topic(app, settings, "aml-incoming")
-    accounts = app.Table("aml-accounts", default=None, key_type=bytes, value_type=bytes)
+    accounts = output_table(app, outputs, "aml-accounts")
     anomaly = _checkpointed_model(app, settings, worker_id, "aml_hst", anomaly_model)
     classifier = _checkpointed_model(app, settings, worker_id, "aml_lr", classifier_model)
     features_cache = FeatureCache()
@@ -120,30 +136,32 @@ def _scoring_handlers(
         AmlConfig(),
         accounts,
         emitter,
-        incoming,
+        OutputTopic(outputs, incoming.get_topic_name()),
         MODEL_VERSION,
         anomaly,
         classifier,
         features_cache,
     )
     feedback = FeedbackLearner(classifier, features_cache)
-    _batch_agent(app, settings, _raw_topic(app, FEEDBACK), "feedback", feedback)
-    _batch_agent(app, settings, incoming, "aml-incoming", aml.incoming)
+    _batch_agent(app, settings, outputs, _raw_topic(app, FEEDBACK), "feedback", feedback)
+    _batch_agent(app, settings, outputs, incoming, "aml-incoming", aml.incoming)
 
     by_server = _repartition_topic(app, settings, "telemetry-by-server")
     by_client = _repartition_topic(app, settings, "telemetry-by-client")
+    to_server = OutputTopic(outputs, by_server.get_topic_name())
+    to_client = OutputTopic(outputs, by_client.get_topic_name())
     hosts = HostScorer(
         quantum_config,
-        app.Table("crypto-inventory", default=None, key_type=bytes, value_type=bytes),
-        app.Table("exfil-volume", default=None, key_type=bytes, value_type=bytes),
+        output_table(app, outputs, "crypto-inventory"),
+        output_table(app, outputs, "exfil-volume"),
         _checkpointed_model(
             app, settings, worker_id, "exfil_hst", lambda: exfil_model(quantum_config)
         ),
         emitter,
         MODEL_VERSION,
     )
-    _batch_agent(app, settings, by_server, "crypto-inventory", hosts.servers)
-    _batch_agent(app, settings, by_client, "exfiltration", hosts.clients)
+    _batch_agent(app, settings, outputs, by_server, "crypto-inventory", hosts.servers)
+    _batch_agent(app, settings, outputs, by_client, "exfiltration", hosts.clients)
 
     async def on_transactions(batch: VerifiedBatch, ingest_us: int) -> None:
         await emitter.emit(integrity.observe(batch), [])
@@ -154,7 +172,7 @@ def _scoring_handlers(
         await telemetry(batch, ingest_us)
         for _, verdict in batch.accepted:
             if isinstance(verdict.payload, TelemetryEvent) and verdict.envelope is not None:
-                await hosts.forward(by_server, by_client, verdict.payload, verdict.envelope.ts_us)
+                await hosts.forward(to_server, to_client, verdict.payload, verdict.envelope.ts_us)
 
     return {TRANSACTIONS: on_transactions, TELEMETRY: on_telemetry}
 
@@ -174,6 +192,7 @@ def _repartition_topic(app: faust.App, settings: Settings, name: str) -> TopicT:
 def _batch_agent(
     app: faust.App,
     settings: Settings,
+    outputs: Outputs,
     topic: TopicT,
     name: str,
     handle: Callable[[Sequence[EventT[bytes]]], Awaitable[None]],
@@ -184,6 +203,7 @@ def _batch_agent(
         )
         async for events in batches:
             await handle(events)
+            await outputs.flush()  # before Faust acknowledges the batch
 
     run.__qualname__ = run.__name__ = name
     app.agent(topic, name=name)(run)
@@ -232,24 +252,23 @@ def build_worker(
     """The app with one verifying agent per input topic, each handing its accepted records to
     its scorer (or, with `verify_only`, only measuring their latency)."""
     app = _faust_app(settings, worker_id, store)
+    outputs = Outputs(settings.bootstrap_servers, f"{settings.app_id}-{worker_id}")
     handlers: dict[str, AcceptedHandler]
     if verify_only:
         handlers = {TRANSACTIONS: observe_end_to_end, TELEMETRY: observe_end_to_end}
     else:
-        handlers = _scoring_handlers(app, settings, worker_id)
+        handlers = _scoring_handlers(app, settings, worker_id, outputs)
     registry = _load_registry(settings)
     logger.info("key registry: %d keys", len(registry))
     limits = VerifierLimits(settings.max_clock_skew_s, settings.max_record_bytes)
-    quarantine = _raw_topic(app, QUARANTINE)
+    quarantine = OutputTopic(outputs, QUARANTINE)
     schemas: dict[str, Callable[[bytes], Any]] = {
         TRANSACTIONS: Transaction.model_validate_json,
         TELEMETRY: TelemetryEvent.model_validate_json,
     }
     verifiers: dict[str, Verifier] = {}
     for topic_name, schema in schemas.items():
-        # Keys and values are raw bytes: the app's serializers are "raw".
-        table = app.Table(f"replay-{topic_name}", default=None, key_type=bytes, value_type=bytes)
-        guard = TableReplayGuard(table)
+        guard = TableReplayGuard(output_table(app, outputs, f"replay-{topic_name}"))
         verifier = Verifier(registry, guard, limits, payload_checks={topic_name: schema})
         agent = InputAgent(
             topic_name,
@@ -257,6 +276,7 @@ def build_worker(
             guard,
             quarantine,
             handlers[topic_name],
+            outputs,
             batch_max=settings.batch_max,
             within_s=settings.batch_within_s,
         )
@@ -271,6 +291,13 @@ def build_worker(
             verifier.keys = fresh
 
     app.timer(settings.registry_refresh_s)(refresh_registry)
+
+    async def close_outputs(
+        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+    ) -> None:
+        await asyncio.to_thread(outputs.close)
+
+    app.on_before_shutdown.connect(close_outputs)
     return Worker(app, verifiers)
 
 

@@ -17,10 +17,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from faust import Stream
-from faust.types import EventT, TopicT
+from faust.types import EventT
 
 from streams import metrics
 from streams.faust_events import event_context, inbound_record
+from streams.outputs import Outputs, TopicSender
 from streams.quarantine import quarantine_record
 from streams.table_replay import TableReplayGuard
 from streams.verifier import Verdict, Verifier
@@ -71,8 +72,9 @@ class InputAgent:
         topic_name: str,
         verifier: Verifier,
         replay: TableReplayGuard,
-        quarantine: TopicT,
+        quarantine: TopicSender,
         on_verified: AcceptedHandler,
+        outputs: Outputs,
         batch_max: int = BATCH_MAX,
         within_s: float = BATCH_WITHIN_S,
     ) -> None:
@@ -81,6 +83,7 @@ class InputAgent:
         self.replay = replay
         self.quarantine = quarantine
         self.on_verified = on_verified
+        self.outputs = outputs
         self.batch_max = batch_max
         self.within_s = within_s
         self._contexts: dict[bytes, EventT[bytes]] = {}
@@ -112,6 +115,8 @@ class InputAgent:
             metrics.RECORDS_QUARANTINED.labels(self.topic_name, reason.value).inc(count)
         metrics.RECORDS_ACCEPTED.labels(self.topic_name).inc(len(batch.accepted))
         await self.on_verified(batch, ingest_us)
-        # The batch's results are handed to the producer: make its replay state durable.
         self.verifier.commit()
+        # Everything the batch produced, its replay state included, is in Kafka before Faust
+        # acknowledges its records.
+        await self.outputs.flush()
         self._contexts = {}

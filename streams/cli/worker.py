@@ -18,7 +18,7 @@ __all__ = ["worker"]
     "--worker-id",
     default="w1",
     show_default=True,
-    help="Unique per worker process: names its state directory under QR_VAR_DIR/faust.",
+    help="Unique per worker process: names its state directory QR_VAR_DIR/faust/APP_ID/ID.",
 )
 @click.option("--metrics-port", type=int, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
 @click.option(

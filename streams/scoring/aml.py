@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from faust.types import EventT, TopicT
+from faust.types import EventT
 
 from models.aml import (
     ANOMALY_TYPOLOGY,
@@ -34,6 +34,7 @@ from streams import metrics
 from streams.agents.inputs import VerifiedBatch
 from streams.alerts import Detection
 from streams.faust_events import event_context
+from streams.outputs import TopicSender
 from streams.scoring.emit import Emitter
 from streams.scoring.feedback import FeatureCache
 from topics.messages.alert import AlertReason
@@ -107,7 +108,7 @@ class AmlScorer:
         config: AmlConfig,
         table: Any,
         emitter: Emitter,
-        incoming_topic: TopicT,
+        incoming_topic: TopicSender,
         model_version: str,
         anomaly: HalfSpaceTrees | None = None,
         classifier: LogisticClassifier | None = None,

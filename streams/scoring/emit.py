@@ -7,11 +7,10 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from faust.types import TopicT
-
 from streams import metrics
 from streams.agents.inputs import VerifiedBatch
 from streams.alerts import AlertDeduper, AlertSigner, Detection
+from streams.outputs import TopicSender
 from topics.messages.alert import Alert, Severity
 from topics.messages.score import ScoreRecord
 
@@ -40,8 +39,8 @@ def now_us() -> int:
 class Emitter:
     def __init__(
         self,
-        alerts_topic: TopicT,
-        scores_topic: TopicT,
+        alerts_topic: TopicSender,
+        scores_topic: TopicSender,
         deduper: AlertDeduper,
         signer: AlertSigner,
     ) -> None:

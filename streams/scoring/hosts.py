@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from faust.types import EventT, TopicT
+from faust.types import EventT
 
 from models.hst import HalfSpaceTrees
 from models.quantum import (
@@ -28,6 +28,7 @@ from models.quantum import (
 )
 from streams.alerts import Detection
 from streams.faust_events import event_context
+from streams.outputs import TopicSender
 from streams.scoring.emit import Emitter, severity_for
 from topics.messages.telemetry import TelemetryEvent
 
@@ -62,7 +63,11 @@ class HostScorer:
         self.model_version = model_version
 
     async def forward(
-        self, by_server: TopicT, by_client: TopicT, event: TelemetryEvent, producer_ts_us: int
+        self,
+        by_server: TopicSender,
+        by_client: TopicSender,
+        event: TelemetryEvent,
+        producer_ts_us: int,
     ) -> None:
         value = forwarded(event, producer_ts_us)
         await by_server.send(key=host_of(event).encode(), value=value)

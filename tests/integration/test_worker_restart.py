@@ -103,5 +103,7 @@ def test_state_survives_sigkill_and_no_record_is_lost(pipeline: PipelineEnv) -> 
     assert len({s["event_id"] for s in scores}) == 12  # redelivered ones may repeat, none lost
     assert alerts[0]["entity"] == ACCOUNT
     # A clean stop checkpoints the worker's anomaly model for the next start.
-    models = Path(pipeline.env["QR_VAR_DIR"]) / "faust" / WORKER / "models"
+    models = (
+        Path(pipeline.env["QR_VAR_DIR"]) / "faust" / pipeline.env["QR_APP_ID"] / WORKER / "models"
+    )
     assert list(models.glob(f"aml_hst.{WORKER}-*.pkl"))
