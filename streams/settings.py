@@ -80,6 +80,21 @@ class Settings(BaseSettings):
         0.01, gt=0, description="longest wait to fill an agent batch, in seconds"
     )
 
+    clickhouse_url: SecretStr | None = Field(
+        None,
+        description="ClickHouse server, http[s]://user:password@host:port; unset means the "
+        "embedded chDB with its data in var_dir/clickhouse",
+    )
+    sink_flush_rows: int = Field(
+        10_000, ge=1, description="the ClickHouse sink inserts once this many records wait"
+    )
+    sink_flush_interval_s: float = Field(
+        1.0, gt=0, description="the sink inserts sooner once its oldest record waited this long"
+    )
+    sink_retry_budget_s: float = Field(
+        120.0, ge=0, description="how long the sink retries an unavailable ClickHouse, then exits"
+    )
+
     @property
     def bootstrap_servers(self) -> str:
         """Where Kafka clients connect: the configured cluster, else the local dev broker."""

@@ -11,6 +11,8 @@ from streams.cli.app import cli
 from streams.cli.bench import bench
 from streams.cli.dev import dev
 from streams.cli.keys import keys
+from streams.cli.report import report
+from streams.cli.sink import sink
 from streams.cli.topics import topics
 from streams.cli.version import version
 from streams.cli.worker import worker
@@ -21,6 +23,8 @@ cli.add_command(version)
 cli.add_command(bench)
 cli.add_command(dev)
 cli.add_command(keys)
+cli.add_command(report)
+cli.add_command(sink)
 cli.add_command(topics)
 cli.add_command(worker)
 
