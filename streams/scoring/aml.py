@@ -21,6 +21,7 @@ from faust.types import EventT
 
 from models.aml import (
     ANOMALY_TYPOLOGY,
+    CLASSIFIER_TYPOLOGY,
     AmlConfig,
     AmlFeatures,
     AmlRules,
@@ -28,6 +29,7 @@ from models.aml import (
     TxnView,
     to_alert_reasons,
 )
+from models.base import Estimator
 from models.classifier import LogisticClassifier
 from models.hst import HalfSpaceTrees
 from streams import metrics
@@ -117,6 +119,7 @@ class AmlScorer:
         self.features = AmlFeatures(config.features)
         self.rules = AmlRules(config.rules, config.features)
         self.risk = RiskScorer(config.risk)
+        self._c_floor = config.risk.classifier_floor
         self.table = table
         self.emitter = emitter
         self.incoming_topic = incoming_topic
@@ -149,9 +152,16 @@ class AmlScorer:
         )
         if not assessment.alert or assessment.typology is None:
             return assessment.score, None
+        # Most important first: a model that drives the risk goes ahead of the weaker rules.
         reasons = to_alert_reasons(assessment.hits)
         if self.anomaly is not None and (anomaly or 0.0) > 0.0:
-            reasons += self._feature_reasons(x, assessment.typology == ANOMALY_TYPOLOGY)
+            leads = assessment.typology == ANOMALY_TYPOLOGY
+            found = self._feature_reasons(self.anomaly, x, top=3 if leads else 2)
+            reasons = found + reasons if leads else reasons + found
+        if self.classifier is not None and learned is not None and learned > self._c_floor:
+            leads = assessment.typology == CLASSIFIER_TYPOLOGY
+            found = self._classifier_reasons(self.classifier, x, learned, top=3 if leads else 2)
+            reasons = found + reasons if leads else reasons + found
         return assessment.score, Detection(
             kind="aml",
             typology=assessment.typology,
@@ -164,14 +174,31 @@ class AmlScorer:
             model_version=self.model_version,
         )
 
-    def _feature_reasons(self, x: dict[str, float], lead: bool) -> list[AlertReason]:
-        """The model's top feature contributions, as alert evidence."""
-        if self.anomaly is None:
-            return []
+    @staticmethod
+    def _feature_reasons(model: Estimator, x: dict[str, float], top: int) -> list[AlertReason]:
+        """A model's top feature contributions, as alert evidence."""
         return [
             AlertReason(source="feature", name=c.name, value=c.value, threshold=None, text=c.text)
-            for c in self.anomaly.explain_one(x, top=3 if lead else 2)
+            for c in model.explain_one(x, top=top)
         ]
+
+    def _classifier_reasons(
+        self, classifier: LogisticClassifier, x: dict[str, float], p: float, top: int
+    ) -> list[AlertReason]:
+        """The classifier's probability, then its top terms. An alert needs at least one
+        reason, and its terms alone may be none (all features at their means)."""
+        text = (
+            f"{p:.0%} probability of a true positive from the classifier trained on "
+            f"{classifier.labels_seen} analyst labels"
+        )
+        score = AlertReason(
+            source="rule",
+            name="classifier_score",
+            value=round(p, 6),
+            threshold=self._c_floor,
+            text=text,
+        )
+        return [score, *self._feature_reasons(classifier, x, top)]
 
     async def outgoing(self, batch: VerifiedBatch, ingest_us: int) -> None:
         """The outgoing leg of every accepted transaction; forwards the incoming leg."""
