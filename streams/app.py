@@ -22,7 +22,7 @@ from models.base import Estimator
 from models.checkpoint import Checkpointer
 from models.quantum import QuantumRulesConfig, exfil_model
 from streams import metrics
-from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch
+from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch, guarded
 from streams.alerts import AlertDeduper, AlertSigner
 from streams.errors import ConfigError
 from streams.keys.registry import KeyRegistry, load_root_public_key
@@ -202,7 +202,7 @@ def _batch_agent(
             settings.batch_max, within=settings.batch_within_s
         )
         async for events in batches:
-            await handle(events)
+            await guarded(name, handle(events))
             await outputs.flush()  # before Faust acknowledges the batch
 
     run.__qualname__ = run.__name__ = name

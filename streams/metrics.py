@@ -30,6 +30,11 @@ STAGE_SECONDS = Histogram(
     ["stage"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
 )
+SCORING_ERRORS = Counter(
+    "qrstream_scoring_errors_total",
+    "Batches whose scoring raised (logged with a traceback)",
+    ["agent"],
+)
 MODEL_WARM = Gauge("qrstream_model_warmed_up", "1 once a model may alert", ["model"])
 
 

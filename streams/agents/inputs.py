@@ -27,7 +27,14 @@ from streams.table_replay import TableReplayGuard
 from streams.verifier import Verdict, Verifier
 from topics.reasons import Reason
 
-__all__ = ["BATCH_MAX", "BATCH_WITHIN_S", "InputAgent", "VerifiedBatch", "route_verdicts"]
+__all__ = [
+    "BATCH_MAX",
+    "BATCH_WITHIN_S",
+    "InputAgent",
+    "VerifiedBatch",
+    "guarded",
+    "route_verdicts",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,16 @@ def route_verdicts(
             batch.quarantined.append((verdict.record.key, quarantine_record(verdict, detected_us)))
             batch.rejected[(verdict.reason, verdict.key_id or "-")] += 1
     return batch
+
+
+async def guarded(agent: str, scoring: Awaitable[None]) -> None:
+    """Runs a batch's scoring; a bug there is logged and counted instead of crashing the agent,
+    which would acknowledge (and so drop) the rest of the batch and stop consuming."""
+    try:
+        await scoring
+    except Exception:
+        logger.exception("scoring a batch of %s failed", agent)
+        metrics.SCORING_ERRORS.labels(agent).inc()
 
 
 # Called with the accepted records of a batch and the time it was taken from Kafka.
@@ -114,7 +131,7 @@ class InputAgent:
         for (reason, _kid), count in batch.rejected.items():
             metrics.RECORDS_QUARANTINED.labels(self.topic_name, reason.value).inc(count)
         metrics.RECORDS_ACCEPTED.labels(self.topic_name).inc(len(batch.accepted))
-        await self.on_verified(batch, ingest_us)
+        await guarded(self.topic_name, self.on_verified(batch, ingest_us))
         self.verifier.commit()
         # Everything the batch produced, its replay state included, is in Kafka before Faust
         # acknowledges its records.

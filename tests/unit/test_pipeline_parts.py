@@ -3,6 +3,7 @@ replay guard, severities, integrity bursts and the repartitioned record formats.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,8 @@ import orjson
 import pytest
 
 from models.quantum import QuantumRulesConfig
-from streams.agents.inputs import VerifiedBatch, route_verdicts
+from streams import metrics
+from streams.agents.inputs import VerifiedBatch, guarded, route_verdicts
 from streams.quarantine import quarantine_record
 from streams.replay import ReplayCheck
 from streams.scoring.aml import IncomingLeg
@@ -104,3 +106,14 @@ def test_repartitioned_records_round_trip() -> None:
     assert IncomingLeg.loads(leg.dumps()) == leg
     event = TelemetryEvent.model_validate(EXAMPLES["telemetry"][0])
     assert parse_forwarded(forwarded(event, 7)) == (event, 7)
+
+
+def test_a_scoring_bug_is_logged_and_counted_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    async def broken() -> None:
+        raise KeyError("missing feature")
+
+    before = metrics.SCORING_ERRORS.labels("qr.test")._value.get()
+    asyncio.run(guarded("qr.test", broken()))
+    assert metrics.SCORING_ERRORS.labels("qr.test")._value.get() == before + 1
+    assert "scoring a batch of qr.test failed" in caplog.text
+    assert "KeyError: 'missing feature'" in caplog.text
