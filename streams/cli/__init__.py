@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from streams.cli.app import cli
 from streams.cli.bench import bench
 from streams.cli.dev import dev
+from streams.cli.ingest import ingest
 from streams.cli.keys import keys
 from streams.cli.report import report
 from streams.cli.sink import sink
@@ -22,6 +23,7 @@ __all__ = ["cli", "main"]
 cli.add_command(version)
 cli.add_command(bench)
 cli.add_command(dev)
+cli.add_command(ingest)
 cli.add_command(keys)
 cli.add_command(report)
 cli.add_command(sink)

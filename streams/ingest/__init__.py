@@ -1,0 +1,20 @@
+"""Ingest: sensor logs (Zeek ssl.log and x509.log) read, mapped to telemetry events and handed
+to the signed producer by `qrstream ingest`."""
+
+from __future__ import annotations
+
+from streams.ingest.x509 import CertIndex
+from streams.ingest.zeek import IngestStats, ZeekIngest, log_kind
+from streams.ingest.zeek_map import map_ssl
+from streams.ingest.zeek_reader import LogRecord, ZeekLogError, read_log
+
+__all__ = [
+    "CertIndex",
+    "IngestStats",
+    "LogRecord",
+    "ZeekIngest",
+    "ZeekLogError",
+    "log_kind",
+    "map_ssl",
+    "read_log",
+]
