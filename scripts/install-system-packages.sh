@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives as independent peers (kcat: a Kafka client
-# that is not ours). Does nothing when they are already there.
+# that is not ours; rsyslog: the syslog receiver of the SIEM forwarder's tests). Does nothing when
+# they are already there.
 set -euo pipefail
 
-packages=(kcat)
+# package:command it provides (rsyslogd is in /usr/sbin, off the PATH of most users)
+packages=(kcat:kcat rsyslog:rsyslogd)
 missing=()
-for pkg in "${packages[@]}"; do
-    command -v "$pkg" >/dev/null || missing+=("$pkg")
+for entry in "${packages[@]}"; do
+    PATH="$PATH:/usr/sbin:/sbin" command -v "${entry#*:}" >/dev/null || missing+=("${entry%%:*}")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     sink_retry_budget_s: float = Field(
         120.0, ge=0, description="how long the sink retries an unavailable ClickHouse, then exits"
     )
+    siem_hec_token: SecretStr | None = Field(
+        None, description="token of a Splunk HEC destination of `qrstream siem forward`"
+    )
+    siem_retry_budget_s: float = Field(
+        120.0, ge=0, description="how long the SIEM forwarder retries a destination, then exits"
+    )
 
     @property
     def bootstrap_servers(self) -> str:

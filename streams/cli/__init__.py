@@ -13,6 +13,7 @@ from streams.cli.dev import dev
 from streams.cli.ingest import ingest
 from streams.cli.keys import keys
 from streams.cli.report import report
+from streams.cli.siem import siem
 from streams.cli.sink import sink
 from streams.cli.topics import topics
 from streams.cli.version import version
@@ -26,6 +27,7 @@ cli.add_command(dev)
 cli.add_command(ingest)
 cli.add_command(keys)
 cli.add_command(report)
+cli.add_command(siem)
 cli.add_command(sink)
 cli.add_command(topics)
 cli.add_command(worker)
