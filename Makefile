@@ -31,6 +31,10 @@ $(SETUP_STAMP): pyproject.toml $(NATIVE_SOURCES) scripts/*.sh deploy/kafka/pom.x
 	$(BIN)/qrstream dev fetch
 	touch $@
 
+.PHONY: demo
+demo: setup ## Run the whole pipeline on embedded defaults for a minute and report on it
+	$(BIN)/qrstream demo
+
 .PHONY: build-dev
 build-dev: ## Rebuild the native module in release mode after Rust changes
 	$(BIN)/maturin develop --release --extras dev

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives as independent peers (kcat: a Kafka client
-# that is not ours; rsyslog: the syslog receiver of the SIEM forwarder's tests). Does nothing when
-# they are already there.
+# that is not ours; rsyslog: the syslog receiver of the SIEM forwarder's tests; prometheus: the
+# server and promtool that check and scrape deploy/prometheus). Does nothing when they are already
+# there.
 set -euo pipefail
 
 # package:command it provides (rsyslogd is in /usr/sbin, off the PATH of most users)
-packages=(kcat:kcat rsyslog:rsyslogd)
+packages=(kcat:kcat rsyslog:rsyslogd prometheus:prometheus)
 missing=()
 for entry in "${packages[@]}"; do
     PATH="$PATH:/usr/sbin:/sbin" command -v "${entry#*:}" >/dev/null || missing+=("${entry%%:*}")

@@ -17,10 +17,11 @@ from faust import Stream
 from faust.types import EventT, StreamT, TopicT
 from mode.types.signals import BaseSignalT
 
-from models.aml import AmlConfig
+from models.aml import AmlConfig, AmlRulesConfig
 from models.base import Estimator
 from models.checkpoint import Checkpointer
 from models.quantum import QuantumRulesConfig, exfil_model
+from models.sanctions import SanctionsConfig, load_screener
 from streams import metrics
 from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch, guarded
 from streams.alerts import AlertDeduper, AlertSigner
@@ -133,7 +134,7 @@ def _scoring_handlers(
     classifier = _checkpointed_model(app, settings, worker_id, "aml_lr", classifier_model)
     features_cache = FeatureCache()
     aml = AmlScorer(
-        AmlConfig(),
+        _aml_config(settings),
         accounts,
         emitter,
         OutputTopic(outputs, incoming.get_topic_name()),
@@ -175,6 +176,21 @@ def _scoring_handlers(
                 await hosts.forward(to_server, to_client, verdict.payload, verdict.envelope.ts_us)
 
     return {TRANSACTIONS: on_transactions, TELEMETRY: on_telemetry}
+
+
+def _aml_config(settings: Settings) -> AmlConfig:
+    """The AML settings, with the sanctions lists when any is configured (the screener is
+    built once, when the scorer's rules are)."""
+    ofac, un = settings.sanctions_ofac_dir, settings.sanctions_un_xml
+    if ofac is None and un is None:
+        return AmlConfig()
+    sanctions = SanctionsConfig(
+        ofac_dirs=() if ofac is None else (ofac,),
+        un_xml=() if un is None else (un,),
+        threshold=settings.sanctions_threshold,
+    )
+    logger.info("sanctions screening: %r", load_screener(sanctions))
+    return AmlConfig(rules=AmlRulesConfig(sanctions=sanctions))
 
 
 def _repartition_topic(app: faust.App, settings: Settings, name: str) -> TopicT:

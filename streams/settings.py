@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["HEAP_PATTERN", "Settings"]
@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = Field(
         "text", description="json gives one structured record per line for log shippers"
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        # Containers need 0.0.0.0: Prometheus scrapes them from another network namespace.
+        description="address the --metrics-port endpoints of worker, sink and forwarder bind",
     )
     kafka_bootstrap: str | None = Field(
         None,
@@ -78,6 +84,17 @@ class Settings(BaseSettings):
     batch_max: int = Field(512, ge=1, description="records per agent batch (stream.take)")
     batch_within_s: float = Field(
         0.01, gt=0, description="longest wait to fill an agent batch, in seconds"
+    )
+    sanctions_ofac_dir: DirectoryPath | None = Field(
+        None,
+        description="OFAC download folder (sdn.csv, alt.csv, add.csv and/or cons_*.csv) whose "
+        "names the sanctions_match rule screens account holders against",
+    )
+    sanctions_un_xml: FilePath | None = Field(
+        None, description="UN Security Council consolidated list (XML) for sanctions_match"
+    )
+    sanctions_threshold: float = Field(
+        88.0, ge=50, le=100, description="lowest name similarity (0-100) sanctions_match reports"
     )
 
     clickhouse_url: SecretStr | None = Field(

@@ -21,6 +21,7 @@ from models.aml.fx import DEFAULT_EUR_RATES, FxTable, UnknownCurrencyError
 from models.aml.jurisdictions import FATF_CALL_FOR_ACTION, FATF_INCREASED_MONITORING
 from models.aml.risk import ANOMALY_TYPOLOGY, CLASSIFIER_TYPOLOGY, RiskAssessment, RiskScorer
 from models.aml.rules import RULE_CLASSES, TYPOLOGIES, AmlRules, Rule
+from models.aml.sanctions import SanctionsMatch
 from models.aml.spec import FEATURE_NAMES, FeatureSpec
 from models.aml.state import AccountState
 from models.aml.view import TxnView, incoming_view, outgoing_view
@@ -48,6 +49,7 @@ __all__ = [
     "RiskScorer",
     "Rule",
     "RuleHit",
+    "SanctionsMatch",
     "TxnView",
     "UnknownCurrencyError",
     "incoming_view",

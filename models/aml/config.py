@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.aml.fx import DEFAULT_EUR_RATES
 from models.aml.jurisdictions import FATF_CALL_FOR_ACTION, FATF_INCREASED_MONITORING
+from models.sanctions.config import SanctionsConfig
 from topics.messages.transaction import Channel
 
 __all__ = ["AmlConfig", "AmlFeaturesConfig", "AmlRulesConfig", "RiskConfig"]
@@ -150,6 +151,12 @@ class AmlRulesConfig(_Config):
     large_round_unit: Literal[100, 1000] = 1000
     """In the transaction's own currency: 9,000 USD is round, its EUR value is not."""
     large_round_score: Share = 0.55
+
+    sanctions: SanctionsConfig | None = None
+    """The lists that `sanctions_match` screens account holders' names against; the rule is
+    off while this is None."""
+    sanctions_score: Share = 0.85
+    """Score of a match at the list threshold; it grows to 1 at a similarity of 100."""
 
 
 class RiskConfig(_Config):

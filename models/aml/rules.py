@@ -15,6 +15,7 @@ format text once they fire.
 | dormant_account_outflow | dormant_reactivation | out | a dormant period of >= 90 days ended within 7 days and this outflow is >= 5,000 EUR |
 | velocity_spike_1h | velocity_spike | both | >= 10 legs in the last hour, >= 10x the typical hour in count (or in sum, with >= 3x in count), history >= 1 day |
 | large_round_amount | large_round_amount | out | a multiple of 1,000 in its own currency and >= 10,000 EUR |
+| sanctions_match | sanctions_match | both | only with a list configured: this account holder's name scores >= 88 against a listed name or alias (models.aml.sanctions) |
 
 "Typical" is the account's own history: the previous 7 days for an hour, the 6 days before the
 last 24 h for a day, with floors for quiet accounts. An account's first day has no history, so
@@ -35,6 +36,7 @@ from typing import ClassVar, Final
 from models.aml.config import AmlFeaturesConfig, AmlRulesConfig
 from models.aml.view import TxnView
 from models.rules import Evidence, RuleHit
+from models.sanctions.screener import SanctionsScreener
 
 __all__ = [
     "RULE_CLASSES",
@@ -523,7 +525,8 @@ TYPOLOGIES: Final = tuple(cls.typology for cls in RULE_CLASSES)
 
 
 class AmlRules:
-    """Every named rule under one configuration.
+    """Every named rule under one configuration, and `sanctions_match` (models.aml.sanctions)
+    when `config.sanctions` names a list or a screener is given.
 
     Parameters
     ----------
@@ -531,6 +534,8 @@ class AmlRules:
         The rule thresholds; the defaults when omitted.
     features
         The feature settings the features were computed with; the defaults when omitted.
+    screener
+        A sanctions screener to use instead of loading `config.sanctions`.
 
     Examples
     --------
@@ -546,16 +551,24 @@ class AmlRules:
     43,000 EUR to IR, a high-risk jurisdiction (≥ 1,000 EUR)
     """
 
-    __slots__ = ("config", "features", "rules")
+    __slots__ = ("config", "features", "rules", "screener")
 
     def __init__(
-        self, config: AmlRulesConfig | None = None, features: AmlFeaturesConfig | None = None
+        self,
+        config: AmlRulesConfig | None = None,
+        features: AmlFeaturesConfig | None = None,
+        screener: SanctionsScreener | None = None,
     ) -> None:
         self.config = AmlRulesConfig() if config is None else config
         self.features = AmlFeaturesConfig() if features is None else features
-        self.rules: tuple[Rule, ...] = tuple(
-            cls(self.config, self.features) for cls in RULE_CLASSES
-        )
+        self.screener = screener
+        rules = [cls(self.config, self.features) for cls in RULE_CLASSES]
+        if screener is not None or self.config.sanctions is not None:
+            # Imported here: models.aml.sanctions subclasses Rule from this module.
+            from models.aml.sanctions import SanctionsMatch
+
+            rules.append(SanctionsMatch(self.config, self.features, screener))
+        self.rules: tuple[Rule, ...] = tuple(rules)
 
     def evaluate(self, x: Features, view: TxnView | None = None) -> list[RuleHit]:
         """The rules that fire on this leg, highest score first (usually none)."""

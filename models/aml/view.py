@@ -2,8 +2,9 @@
 
 A transaction has two legs: the sender's outgoing leg (scored on `qr.transactions`, keyed by
 sender) and the receiver's incoming leg (after `group_by` on the receiver account). A view is
-the transaction seen from one account: its counterparty and both countries, and the amount in
-EUR, so the state never converts or looks up anything itself.
+the transaction seen from one account: its counterparty and both countries, the amount in
+EUR, so the state never converts or looks up anything itself, and the account holder's name
+for sanctions screening.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ class TxnView(NamedTuple):
     country: str
     """Country of this account."""
     counterparty_country: str
+    name: str | None = None
+    """Name of this account's holder, if the transaction carries it: the sender's on an
+    outgoing leg, the receiver's on an incoming one."""
 
 
 def _fields(
     txn: Transaction | Mapping[str, Any],
-) -> tuple[int, str, str, str, str, str, str, str]:
-    """(ts, amount, currency, channel, sender, receiver, sender country, receiver country)."""
+) -> tuple[int, str, str, str, str, str, str, str, str | None, str | None]:
+    """(ts, amount, currency, channel, sender, receiver, sender country, receiver country,
+    sender name, receiver name)."""
     if isinstance(txn, Transaction):
         return (
             txn.ts_us,
@@ -49,6 +54,8 @@ def _fields(
             txn.receiver_account,
             txn.sender_country,
             txn.receiver_country,
+            txn.sender_name,
+            txn.receiver_name,
         )
     return (
         txn["ts_us"],
@@ -59,16 +66,22 @@ def _fields(
         txn["receiver_account"],
         txn["sender_country"],
         txn["receiver_country"],
+        txn.get("sender_name"),
+        txn.get("receiver_name"),
     )
 
 
 def _view(txn: Transaction | Mapping[str, Any], fx: FxTable, *, outgoing: bool) -> TxnView:
-    ts_us, raw_amount, currency, channel, sender, receiver, s_country, r_country = _fields(txn)
+    ts_us, raw_amount, currency, channel, sender, receiver, s_country, r_country, s_name, r_name = (
+        _fields(txn)
+    )
     amount = float(raw_amount)
     eur = fx.to_eur(amount, currency)
     if outgoing:
-        return TxnView(ts_us, amount, currency, eur, channel, receiver, s_country, r_country)
-    return TxnView(ts_us, amount, currency, eur, channel, sender, r_country, s_country)
+        return TxnView(
+            ts_us, amount, currency, eur, channel, receiver, s_country, r_country, s_name
+        )
+    return TxnView(ts_us, amount, currency, eur, channel, sender, r_country, s_country, r_name)
 
 
 def outgoing_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
@@ -82,7 +95,7 @@ def outgoing_view(txn: Transaction | Mapping[str, Any], fx: FxTable) -> TxnView:
     ...            "channel": "wire", "sender_account": "A", "receiver_account": "B",
     ...            "sender_country": "DE", "receiver_country": "GB"}
     >>> outgoing_view(payload, FxTable({"USD": 0.86}))
-    TxnView(ts_us=1767225600000000, amount=9450.0, currency='USD', amount_eur=8127.0, channel='wire', counterparty='B', country='DE', counterparty_country='GB')
+    TxnView(ts_us=1767225600000000, amount=9450.0, currency='USD', amount_eur=8127.0, channel='wire', counterparty='B', country='DE', counterparty_country='GB', name=None)
     """  # noqa: E501
     return _view(txn, fx, outgoing=True)
 

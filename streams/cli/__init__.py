@@ -9,9 +9,11 @@ from pydantic import ValidationError
 
 from streams.cli.app import cli
 from streams.cli.bench import bench
+from streams.cli.demo import demo
 from streams.cli.dev import dev
 from streams.cli.ingest import ingest
 from streams.cli.keys import keys
+from streams.cli.loadgen import loadgen
 from streams.cli.report import report
 from streams.cli.siem import siem
 from streams.cli.sink import sink
@@ -23,6 +25,7 @@ __all__ = ["cli", "main"]
 
 cli.add_command(version)
 cli.add_command(bench)
+cli.add_command(demo)
 cli.add_command(dev)
 cli.add_command(ingest)
 cli.add_command(keys)
@@ -31,6 +34,7 @@ cli.add_command(siem)
 cli.add_command(sink)
 cli.add_command(topics)
 cli.add_command(worker)
+cli.add_command(loadgen)
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ import orjson
 
 from bench.crypto import CryptoBenchConfig, format_table, run_crypto_bench
 from bench.producer import ProducerBenchConfig, format_result, run_producer_bench
+from bench.sanctions import SanctionsBenchConfig, run_sanctions_bench
+from bench.sanctions import format_result as format_sanctions
 from streams import signing
 from streams.cli.app import pass_settings
 from streams.settings import Settings
@@ -104,3 +106,55 @@ def producer(
     )
     result = run_producer_bench(config, progress=lambda line: click.echo(f"  {line}", err=True))
     click.echo(format_result(result, config))
+
+
+# The full SDN snapshot of the shared test material, next to the repository.
+SHARED_SDN = Path("../shared/data/sanctions/ofac-sdn-full-2021-07")
+
+
+@bench.command()
+@click.option(
+    "--ofac-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="OFAC folder with sdn.csv and alt.csv (default: QR_SANCTIONS_OFAC_DIR, else "
+    f"{SHARED_SDN}).",
+)
+@click.option("--variants", default=4000, show_default=True, help="Listed-name variants.")
+@click.option("--clean", default=4000, show_default=True, help="Unlisted loadgen names.")
+@click.option(
+    "--baseline-queries", default=300, show_default=True, help="Variants the baseline screens."
+)
+@click.option("--threshold", default=88.0, show_default=True, help="Match threshold (0-100).")
+@click.option("--seed", default=7, show_default=True, help="Seed of the generated names.")
+@pass_settings
+def sanctions(
+    settings: Settings,
+    ofac_dir: Path | None,
+    variants: int,
+    clean: int,
+    baseline_queries: int,
+    threshold: float,
+    seed: int,
+) -> None:
+    """Sanctions screens/s per core of the blocking matcher against a naive rapidfuzz
+    extractOne over every listed name, recall on seeded alias and misspelling variants of
+    listed names, and false positives on unlisted loadgen names."""
+    if min(variants, clean, baseline_queries) <= 0 or not 0 < threshold <= 100:
+        raise click.BadParameter("counts must be positive and the threshold in (0, 100]")
+    directory = ofac_dir or settings.sanctions_ofac_dir or SHARED_SDN
+    if not (directory / "sdn.csv").is_file():
+        raise click.BadParameter(f"no sdn.csv in {directory}", param_hint="--ofac-dir")
+    config = SanctionsBenchConfig(
+        ofac_dir=directory,
+        variants=variants,
+        clean=clean,
+        baseline_queries=min(baseline_queries, variants),
+        threshold=threshold,
+        seed=seed,
+    )
+    click.echo(
+        f"qrstream bench sanctions: {variants} variants + {clean} unlisted names, one thread",
+        err=True,
+    )
+    result = run_sanctions_bench(config, progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(format_sanctions(result, config))

@@ -48,7 +48,7 @@ def siem() -> None:
     show_default=True,
     help="Seconds one delivery attempt may take.",
 )
-@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on QR_METRICS_HOST:PORT.")
 @pass_settings
 def forward(
     settings: Settings,
@@ -97,7 +97,7 @@ def forward(
         client_key=client_key,
     )
     if metrics_port:
-        metrics.serve_metrics(metrics_port)
+        metrics.serve_metrics(metrics_port, settings.metrics_host)
     stats = run_forwarder(
         settings,
         format_name,

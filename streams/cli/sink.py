@@ -17,7 +17,7 @@ __all__ = ["sink"]
 
 
 @click.command()
-@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on QR_METRICS_HOST:PORT.")
 @click.option(
     "--from-beginning",
     is_flag=True,
@@ -45,7 +45,7 @@ def sink(settings: Settings, metrics_port: int | None, from_beginning: bool) -> 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     if metrics_port:
-        metrics.serve_metrics(metrics_port)
+        metrics.serve_metrics(metrics_port, settings.metrics_host)
     stats = run_sink(settings, stop, abort, from_beginning=from_beginning)
     click.echo(
         f"sink stopped: {stats.records} records read, {stats.rows} rows written "

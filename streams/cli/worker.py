@@ -20,7 +20,7 @@ __all__ = ["worker"]
     show_default=True,
     help="Unique per worker process: names its state directory QR_VAR_DIR/faust/APP_ID/ID.",
 )
-@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on QR_METRICS_HOST:PORT.")
 @click.option(
     "--verify-only",
     is_flag=True,
@@ -37,5 +37,5 @@ def worker(settings: Settings, worker_id: str, metrics_port: int | None, verify_
     QR_KEY_PASSPHRASE, published so that alert consumers can verify it."""
     built = build_worker(settings, worker_id=worker_id, verify_only=verify_only)
     if metrics_port:
-        metrics.serve_metrics(metrics_port)
+        metrics.serve_metrics(metrics_port, settings.metrics_host)
     faust.Worker(built.app, loglevel=settings.log_level.lower()).execute_from_commandline()
