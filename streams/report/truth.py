@@ -13,8 +13,11 @@ __all__ = ["load_truth"]
 
 
 def load_truth(path: Path) -> set[tuple[str, str]]:
-    """The (entity, typology) pairs of the file; lines without an entity are skipped."""
+    """The (entity, typology) pairs of the file; lines without an entity are skipped. When the
+    file has `scenario` lines (loadgen's), only they count: event lines also name the entity
+    of a scenario that the end of the run cut short, which no detector could complete."""
     pairs: set[tuple[str, str]] = set()
+    scenarios: set[tuple[str, str]] = set()
     try:
         lines = path.read_bytes().splitlines()
     except OSError as err:
@@ -29,4 +32,6 @@ def load_truth(path: Path) -> set[tuple[str, str]]:
             raise ConfigError(f"{path}:{number}: not a ground-truth line ({err})") from err
         if entity:
             pairs.add((str(entity), str(typology)))
-    return pairs
+            if item.get("record") == "scenario":
+                scenarios.add((str(entity), str(typology)))
+    return scenarios or pairs

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from streams.cli import cli
 from streams.report.build import build_report
 from streams.report.evaluation import CLEAN, MISSED, confusion, evaluate
+from streams.report.truth import load_truth
 from streams.settings import Settings
 from streams.sinks.clickhouse import connect
 from streams.sinks.client import ClickHouseClient
@@ -116,3 +117,15 @@ def test_the_cli_says_what_is_wrong_with_a_truth_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert f"{bad}:1: not a ground-truth line" in result.output
+
+
+def test_loadgen_truth_counts_only_completed_scenarios(tmp_path: Path) -> None:
+    truth = tmp_path / "truth.jsonl"
+    lines = [
+        {"record": "run", "entity": None, "typology": None},
+        {"record": "scenario", "typology": "fan_in", "entity": "A1"},
+        {"record": "event", "typology": "fan_in", "entity": "A1"},
+        {"record": "event", "typology": "fan_out", "entity": "A2"},  # cut short by the end
+    ]
+    truth.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
+    assert load_truth(truth) == {("A1", "fan_in")}
