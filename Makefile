@@ -77,6 +77,10 @@ test-integration: setup ## Integration tests against the real broker
 bench: setup ## Crypto benchmark: native ML-DSA against pyca/cryptography and liboqs
 	$(BIN)/qrstream bench crypto
 
+.PHONY: bench-pipeline
+bench-pipeline: setup ## End-to-end benchmark: consumer, Faust, verify-only, full pipeline, latency
+	$(BIN)/qrstream bench pipeline
+
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps var/ runtime data)
 	rm -rf $(VENV) target $(CACHE) .mypy_cache .ruff_cache .pytest_cache

@@ -26,6 +26,7 @@ from streams import metrics
 from streams.agents.inputs import AcceptedHandler, InputAgent, VerifiedBatch, guarded
 from streams.alerts import AlertDeduper, AlertSigner
 from streams.errors import ConfigError
+from streams.kafka_config import faust_credentials, librdkafka_config
 from streams.keys.registry import KeyRegistry, load_root_public_key
 from streams.keys.store import KeyStore
 from streams.keys.topic import load_registry
@@ -44,7 +45,7 @@ from streams.verifier import Verifier, VerifierLimits
 from topics.messages import TelemetryEvent, Transaction
 from topics.specs import ALERTS, FEEDBACK, QUARANTINE, SCORES, TELEMETRY, TRANSACTIONS
 
-__all__ = ["MODEL_VERSION", "Worker", "build_worker"]
+__all__ = ["MODEL_VERSION", "Worker", "build_worker", "faust_app"]
 
 M = TypeVar("M", bound=Estimator)
 
@@ -60,7 +61,7 @@ class Worker:
     verifiers: dict[str, Verifier]
 
 
-def _faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
+def faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
     # Tables of another app id must not be restored into this one: RocksDB files remember
     # changelog offsets of their own topics.
     datadir = (settings.var_dir / "faust" / settings.app_id / worker_id).resolve()
@@ -68,6 +69,7 @@ def _faust_app(settings: Settings, worker_id: str, store: str) -> faust.App:
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
+        broker_credentials=faust_credentials(settings),
         store=store,
         datadir=str(datadir),
         key_serializer="raw",
@@ -102,6 +104,7 @@ def _load_registry(settings: Settings) -> KeyRegistry:
         load_root_public_key(settings.root_public_key_file),
         topic=settings.keys_topic,
         root_kid=settings.root_key_id,
+        config=librdkafka_config(settings),
     )
 
 
@@ -267,8 +270,12 @@ def build_worker(
 ) -> Worker:
     """The app with one verifying agent per input topic, each handing its accepted records to
     its scorer (or, with `verify_only`, only measuring their latency)."""
-    app = _faust_app(settings, worker_id, store)
-    outputs = Outputs(settings.bootstrap_servers, f"{settings.app_id}-{worker_id}")
+    app = faust_app(settings, worker_id, store)
+    outputs = Outputs(
+        settings.bootstrap_servers,
+        f"{settings.app_id}-{worker_id}",
+        **librdkafka_config(settings),
+    )
     handlers: dict[str, AcceptedHandler]
     if verify_only:
         handlers = {TRANSACTIONS: observe_end_to_end, TELEMETRY: observe_end_to_end}

@@ -10,11 +10,14 @@ import click
 import orjson
 
 from bench.crypto import CryptoBenchConfig, format_table, run_crypto_bench
+from bench.pipeline import PipelineBenchConfig, run_pipeline_bench
+from bench.pipeline import format_result as format_pipeline
 from bench.producer import ProducerBenchConfig, format_result, run_producer_bench
 from bench.sanctions import SanctionsBenchConfig, run_sanctions_bench
 from bench.sanctions import format_result as format_sanctions
 from streams import signing
 from streams.cli.app import pass_settings
+from streams.kafka_config import librdkafka_config
 from streams.settings import Settings
 
 __all__ = ["bench"]
@@ -94,6 +97,7 @@ def producer(
     config = ProducerBenchConfig(
         bootstrap_servers=bootstrap or settings.bootstrap_servers,
         sequence_dir=settings.var_dir / "bench",
+        client_config=librdkafka_config(settings),
         count=count,
         message_bytes=message_bytes,
         algorithm=algorithm,
@@ -158,3 +162,39 @@ def sanctions(
     )
     result = run_sanctions_bench(config, progress=lambda line: click.echo(f"  {line}", err=True))
     click.echo(format_sanctions(result, config))
+
+
+@bench.command()
+@click.option("--count", type=click.IntRange(min=1000), default=40_000, show_default=True,
+              help="Records of the pre-signed corpus each stage consumes.")  # fmt: skip
+@click.option("--processes", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="Loadgen processes writing the corpus (one key id each).")  # fmt: skip
+@click.option("--latency-seconds", type=click.FloatRange(min=5), default=20.0,
+              show_default=True, help="Duration of the live half-load latency run.")  # fmt: skip
+@click.option("--seed", type=int, default=3, show_default=True, help="Seed of the traffic.")
+@click.option("--metrics-port", type=click.IntRange(1024, 65000), default=9450,
+              show_default=True, help="First of the Prometheus ports the stages use.")  # fmt: skip
+@pass_settings
+def pipeline(
+    settings: Settings,
+    count: int,
+    processes: int,
+    latency_seconds: float,
+    seed: int,
+    metrics_port: int,
+) -> None:
+    """Records/s of one pre-signed corpus through (a) a plain confluent-kafka consumer, (b) a
+    pass-through Faust agent, (c) a verify-only worker and (d) the full pipeline with the
+    ClickHouse sink, with the ratios to (a); then p50/p99 producer-to-alert latency with loadgen
+    signing live at half of (d)'s rate. Uses the local dev broker unless QR_KAFKA_BOOTSTRAP is
+    set; state and logs go to QR_VAR_DIR/bench/<run>."""
+    config = PipelineBenchConfig(
+        count=count,
+        processes=processes,
+        seed=seed,
+        latency_s=latency_seconds,
+        metrics_port=metrics_port,
+    )
+    click.echo(f"qrstream bench pipeline: {count:,} records, {os.cpu_count()} cores", err=True)
+    result = run_pipeline_bench(settings, config, lambda line: click.echo(f"  {line}", err=True))
+    click.echo(format_pipeline(result))

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ import orjson
 from streams.demo.children import Child, ChildFailed, scrape, total
 from streams.demo.offsets import start_at_end
 from streams.devbroker import LocalBroker
+from streams.kafka_config import librdkafka_config
 from streams.report.build import Report, build_report
 from streams.settings import Settings
 from streams.sinks.clickhouse import connect
@@ -80,8 +81,8 @@ class Run:
         return result.stdout
 
 
-def new_run(settings: Settings, bootstrap: str) -> Run:
-    run_id = datetime.now(UTC).strftime("demo-%Y%m%d-%H%M%S")
+def new_run(settings: Settings, bootstrap: str, kind: str = "demo") -> Run:
+    run_id = datetime.now(UTC).strftime(f"{kind}-%Y%m%d-%H%M%S")
     var = settings.var_dir.resolve()
     keys_dir = settings.keys_dir.resolve()
     passphrase = settings.key_passphrase
@@ -93,7 +94,7 @@ def new_run(settings: Settings, bootstrap: str) -> Run:
         "QR_KAFKA_BOOTSTRAP": bootstrap,
         "QR_APP_ID": run_id,
     }
-    run = Run(run_id, var / "demo" / run_id, env)
+    run = Run(run_id, var / kind / run_id, env)
     run.dir.mkdir(parents=True, exist_ok=True)
     return run
 
@@ -120,8 +121,10 @@ def kafka(settings: Settings, say: Say) -> Iterator[str]:
             say("kafka: local broker stopped")
 
 
-def prepare(run: Run, worker_ids: list[str], say: Say) -> None:
-    """Topics, the root key, and the processor and loadgen keys published before any worker
+def prepare(
+    run: Run, worker_ids: list[str], say: Say, producers: Sequence[str] = (LOADGEN_KID,)
+) -> None:
+    """Topics, the root key, and the processor and producer keys published before any worker
     starts (a worker re-reads the registry only every QR_REGISTRY_REFRESH_S)."""
     run.qrstream("topics", "create")
     keys_dir = Path(run.env["QR_KEYS_DIR"])
@@ -129,7 +132,7 @@ def prepare(run: Run, worker_ids: list[str], say: Say) -> None:
     if "root" not in stored:
         run.qrstream("keys", "generate", "--root")
     run.qrstream("keys", "export-public", "root", "--out", run.env["QR_ROOT_PUBLIC_KEY_FILE"])
-    kids = [f"processor/{w}" for w in worker_ids] + [LOADGEN_KID]
+    kids = [f"processor/{w}" for w in worker_ids] + list(producers)
     for kid in kids:
         if kid not in stored:
             run.qrstream("keys", "generate", kid)
@@ -239,8 +242,9 @@ def run_demo(settings: Settings, config: DemoConfig, say: Say) -> Report:
         prepare(run, [f"w{n + 1}" for n in range(config.workers)], say)
         embedded = settings.model_copy(update={"clickhouse_url": None})
         clear_tables(embedded, say)
-        start_at_end(bootstrap, run.run_id, (TRANSACTIONS, TELEMETRY, FEEDBACK))
-        start_at_end(bootstrap, sink_group(run.run_id), (ALERTS, SCORES, QUARANTINE))
+        client_config = librdkafka_config(settings)
+        start_at_end(bootstrap, run.run_id, (TRANSACTIONS, TELEMETRY, FEEDBACK), client_config)
+        start_at_end(bootstrap, sink_group(run.run_id), (ALERTS, SCORES, QUARANTINE), client_config)
         with ExitStack() as stack:
             pipeline = start_pipeline(stack, run, config, say)
             run_loadgen(run, config, say)
