@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -52,6 +52,8 @@ class Job:
     keypair: signing.KeyPair | None = None
     sequence: Path | None = None
     bootstrap: str | None = None
+    kafka_config: dict[str, str] = field(default_factory=dict, repr=False)
+    """librdkafka properties of the security settings; repr=False keeps the password out."""
     truth_part: Path | None = None
     corpus: Path | None = None
     """The corpus part this process writes, or the corpus file it replays."""
@@ -95,7 +97,7 @@ class _Loop:
         self.stats = Stats()
         self.bucket = TokenBucket(job.rate) if job.rate else None
         self.batch = max(1, min(BATCH_MAX, int(job.rate * BATCH_S))) if job.rate else BATCH_MAX
-        self.sink = KafkaSink(job.bootstrap) if job.bootstrap else None
+        self.sink = KafkaSink(job.bootstrap, job.kafka_config) if job.bootstrap else None
         self._reported = time.monotonic()
 
     def _count(self, records: Sequence[KafkaRecord]) -> None:
@@ -114,9 +116,11 @@ class _Loop:
             self._reported = now
             self.reports.put(("progress", self.job.index, replace(stats)))
 
-    def _send(self, records: Sequence[KafkaRecord]) -> None:
+    def _pace(self, count: int) -> None:
         if self.bucket is not None:
-            self.bucket.take(len(records))
+            self.bucket.take(count)
+
+    def _send(self, records: Sequence[KafkaRecord]) -> None:
         if self.sink is not None:
             self.sink.send(records)
         self._count(records)
@@ -129,6 +133,9 @@ class _Loop:
                 for chunk in _chunks(drafts, self.batch):
                     if self.stop.is_set():
                         return
+                    # Wait for the rate before signing, not after: qr-ts is the signing time,
+                    # and records that sat in the token bucket would carry a stale one.
+                    self._pace(len(chunk))
                     signed = signer.sign(chunk)
                     records = [s.record for s in signed]
                     if corpus is not None:
@@ -153,6 +160,7 @@ class _Loop:
                 records = batch if left is None else batch[:left]
                 if left is not None:
                     left -= len(records)
+                self._pace(len(records))
                 self._send(records)
 
     def finish(self, corpus: CorpusPart | None) -> None:
