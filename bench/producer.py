@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from confluent_kafka import KafkaException, Producer
@@ -33,6 +33,8 @@ class ProducerBenchConfig:
     message_bytes: int = 300
     algorithm: str = signing.DEFAULT_ALGORITHM
     partitions: int = 6
+    client_config: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """librdkafka properties of the security settings; repr=False keeps the password out."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ def _timed(run: Callable[[], object], count: int) -> float:
 
 def _create_topic(config: ProducerBenchConfig) -> tuple[AdminClient, str]:
     # librdkafka would log every failed connection attempt; the error below says it once.
-    admin = AdminClient({"bootstrap.servers": config.bootstrap_servers, "log_level": 0})
+    admin = AdminClient(
+        {"bootstrap.servers": config.bootstrap_servers, "log_level": 0, **config.client_config}
+    )
     name = f"bench-producer-{uuid.uuid4()}"
     try:
         admin.create_topics([NewTopic(name, config.partitions, 1)])[name].result(
@@ -74,7 +78,13 @@ def run_producer_bench(
     pair = signing.generate_keypair(config.algorithm)
     admin, topic = _create_topic(config)
     try:
-        plain = Producer({"bootstrap.servers": config.bootstrap_servers, "compression.type": "lz4"})
+        plain = Producer(
+            {
+                "bootstrap.servers": config.bootstrap_servers,
+                "compression.type": "lz4",
+                **config.client_config,
+            }
+        )
 
         def produce_plain() -> None:
             for key, value in zip(keys, payloads, strict=True):
@@ -102,7 +112,11 @@ def run_producer_bench(
 
         sequence = SequenceFile(config.sequence_dir / f"{uuid.uuid4()}.seq")
         producer = SignedProducer(
-            config.bootstrap_servers, key_id="bench/p1", keypair=pair, sequence=sequence
+            config.bootstrap_servers,
+            key_id="bench/p1",
+            keypair=pair,
+            sequence=sequence,
+            config=config.client_config,
         )
 
         def produce_signed() -> None:

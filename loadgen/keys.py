@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from streams import signing
 from streams.errors import KeyStoreError
+from streams.kafka_config import librdkafka_config
 from streams.keys.entry import entry_digest
 from streams.keys.publish import publish_keys
 from streams.keys.store import KeyStore
@@ -49,6 +50,7 @@ def ensure_keys(
             root_kid=settings.root_key_id,
             topic=settings.keys_topic,
             root_public_key_file=settings.root_public_key_file,
+            client_config=librdkafka_config(settings),
         )
     return generated, stale
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from loadgen.truth import publish
 from loadgen.worker import Job, Mode
 from streams.errors import KafkaAdminError
 from streams.kafka_admin import TopicAdmin
+from streams.kafka_config import librdkafka_config
 from streams.keys.store import kid_to_filename
 from streams.settings import Settings
 from topics.specs import TELEMETRY, TRANSACTIONS
@@ -61,8 +62,11 @@ def _now_us() -> int:
     return time.time_ns() // 1000
 
 
-def _check_topics(bootstrap: str, names: list[str], prefix: str) -> None:
-    missing = [info.name for info in TopicAdmin(bootstrap).describe(names) if not info.exists]
+def _check_topics(
+    bootstrap: str, client_config: Mapping[str, str], names: list[str], prefix: str
+) -> None:
+    admin = TopicAdmin(bootstrap, client_config=client_config)
+    missing = [info.name for info in admin.describe(names) if not info.exists]
     if missing:
         hint = f" --prefix {prefix}" if prefix else ""
         raise KafkaAdminError(
@@ -100,8 +104,9 @@ def _generate(
                 f"within QR_REGISTRY_REFRESH_S ({settings.registry_refresh_s:g} s)"
             )
     pairs = load_keys(settings, kids)
+    client_config = librdkafka_config(settings)
     if options.mode == "sign":
-        _check_topics(options.bootstrap, list(topics.values()), options.topic_prefix)
+        _check_topics(options.bootstrap, client_config, list(topics.values()), options.topic_prefix)
     corpus = options.corpus
     jobs = [
         Job(
@@ -116,6 +121,7 @@ def _generate(
             keypair=pairs[kid],
             sequence=settings.var_dir / "loadgen" / "seq" / f"{kid_to_filename(kid)}.seq",
             bootstrap=options.bootstrap if options.mode == "sign" else None,
+            kafka_config=client_config,
             truth_part=options.truth.with_name(f"{options.truth.name}.part{i}"),
             corpus=part_path(corpus, i) if corpus is not None else None,
             # Processes share the cores: each signs on its share of them.
@@ -151,7 +157,13 @@ def _generate(
         corpus=(corpus, {**run, "truth": str(options.truth)}) if corpus is not None else None,
     )
     if options.truth_topic and result.truth is not None:
-        publish(result.truth, options.bootstrap, options.truth_topic, settings.topic_partitions)
+        publish(
+            result.truth,
+            options.bootstrap,
+            options.truth_topic,
+            settings.topic_partitions,
+            client_config,
+        )
     return result, {"mode": options.mode, "how": how, "algorithm": algorithm, "kids": kids}
 
 
@@ -174,7 +186,8 @@ def _replay(settings: Settings, options: Options, say: Say) -> tuple[RunResult, 
             "records as stale"
         )
     topics: dict[StreamName, str] = header["topics"]
-    _check_topics(options.bootstrap, list(topics.values()), options.topic_prefix)
+    client_config = librdkafka_config(settings)
+    _check_topics(options.bootstrap, client_config, list(topics.values()), options.topic_prefix)
     assigned = [tuple(segments[i::n]) for i in range(n)]
     quotas = _quotas(options.count, assigned)
     jobs = [
@@ -187,6 +200,7 @@ def _replay(settings: Settings, options: Options, say: Say) -> tuple[RunResult, 
             count=quotas[i],
             rate=options.rate / n if options.rate else None,
             bootstrap=options.bootstrap,
+            kafka_config=client_config,
             corpus=corpus,
             segments=mine,
         )

@@ -3,7 +3,7 @@ loadgen traffic partitions and compresses exactly like a real producer's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -16,7 +16,9 @@ _DRAIN_S = 0.05
 
 
 class KafkaSink:
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(
+        self, bootstrap_servers: str, client_config: Mapping[str, str] | None = None
+    ) -> None:
         self.delivered = 0
         self.failed = 0
         self.first_error: str | None = None
@@ -30,6 +32,7 @@ class KafkaSink:
                 # inputs only under Kafka's Java default partitioner.
                 "partitioner": "murmur2_random",
                 "allow.auto.create.topics": False,
+                **(client_config or {}),
             }
         )
 

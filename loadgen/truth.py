@@ -14,7 +14,7 @@ Each process writes its own part; the parent merges them into one file, scenario
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,10 +140,20 @@ def merge(parts: Iterable[Path], path: Path, run: dict[str, Any]) -> TruthSummar
     return TruthSummary(path, len(events), len(scenarios), dict(sorted(by_typology.items())), lines)
 
 
-def publish(summary: TruthSummary, bootstrap: str, topic: str, partitions: int) -> None:
+def publish(
+    summary: TruthSummary,
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    client_config: Mapping[str, str] | None = None,
+) -> None:
     """Produces the truth lines to `topic` (created if missing), keyed by entity."""
-    TopicAdmin(bootstrap).create([TopicSpec(topic, partitions=partitions)])
-    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": "lz4"})
+    TopicAdmin(bootstrap, client_config=client_config).create(
+        [TopicSpec(topic, partitions=partitions)]
+    )
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "compression.type": "lz4", **(client_config or {})}
+    )
     failures: list[str] = []
 
     def delivered(err: KafkaError | None, _msg: Message) -> None:

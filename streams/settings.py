@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr
+from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["HEAP_PATTERN", "Settings"]
@@ -16,7 +16,10 @@ HEAP_PATTERN = r"^[1-9][0-9]*[kKmMgG]$"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QR_", frozen=True, extra="forbid")
+    # Hidden inputs: a cross-field error would otherwise print every value, secrets included.
+    model_config = SettingsConfigDict(
+        env_prefix="QR_", frozen=True, extra="forbid", hide_input_in_errors=True
+    )
 
     var_dir: Path = Field(Path("var"), description="runtime state: broker data, logs, reports")
     cache_dir: Path = Field(Path(".cache"), description="downloaded jars and built libraries")
@@ -41,6 +44,27 @@ class Settings(BaseSettings):
     )
     kafka_heap: str = Field(
         "1g", pattern=HEAP_PATTERN, description="JVM heap (-Xmx) of the local broker"
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how every Kafka client connects to QR_KAFKA_BOOTSTRAP"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SASL mechanism of the SASL_* protocols"
+    )
+    kafka_sasl_username: str | None = Field(None, min_length=1, description="SASL user name")
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="SASL password (env QR_KAFKA_SASL_PASSWORD)"
+    )
+    kafka_ssl_cafile: FilePath | None = Field(
+        None,
+        description="PEM CA certificates the brokers' certificates are checked against; "
+        "unset means the system's CAs",
+    )
+    kafka_ssl_certfile: FilePath | None = Field(
+        None, description="PEM client certificate, for brokers that authenticate clients by TLS"
+    )
+    kafka_ssl_keyfile: FilePath | None = Field(
+        None, description="unencrypted PEM private key of QR_KAFKA_SSL_CERTFILE"
     )
     keys_dir: Path = Field(
         Path("var/keys"), description="local private key store: encrypted PKCS#8 PEM + metadata"
@@ -117,6 +141,37 @@ class Settings(BaseSettings):
     siem_retry_budget_s: float = Field(
         120.0, ge=0, description="how long the SIEM forwarder retries a destination, then exits"
     )
+
+    @model_validator(mode="after")
+    def _check_kafka_security(self) -> Settings:
+        problem = self._kafka_security_problem()
+        if problem is not None:
+            raise ValueError(
+                f"QR_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol}: {problem}"
+            )
+        return self
+
+    def _kafka_security_problem(self) -> str | None:
+        protocol = self.kafka_security_protocol
+        sasl = {
+            "QR_KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+            "QR_KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+            "QR_KAFKA_SASL_PASSWORD": self.kafka_sasl_password,
+        }
+        tls = (self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile)
+        if protocol != "PLAINTEXT" and not self.kafka_bootstrap:
+            return "the local dev broker listens in PLAINTEXT only; set QR_KAFKA_BOOTSTRAP"
+        if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+            missing = [name for name, value in sasl.items() if value is None]
+            if missing:
+                return f"{', '.join(missing)} must be set too"
+        elif any(value is not None for value in sasl.values()):
+            return "QR_KAFKA_SASL_* apply to SASL_PLAINTEXT and SASL_SSL only"
+        if protocol not in ("SSL", "SASL_SSL") and any(path is not None for path in tls):
+            return "QR_KAFKA_SSL_* apply to SSL and SASL_SSL only"
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            return "QR_KAFKA_SSL_CERTFILE and QR_KAFKA_SSL_KEYFILE go together"
+        return None
 
     @property
     def bootstrap_servers(self) -> str:

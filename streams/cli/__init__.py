@@ -11,9 +11,11 @@ from streams.cli.app import cli
 from streams.cli.bench import bench
 from streams.cli.demo import demo
 from streams.cli.dev import dev
+from streams.cli.eval import eval_command
 from streams.cli.ingest import ingest
 from streams.cli.keys import keys
 from streams.cli.loadgen import loadgen
+from streams.cli.replay import replay
 from streams.cli.report import report
 from streams.cli.siem import siem
 from streams.cli.sink import sink
@@ -35,6 +37,9 @@ cli.add_command(sink)
 cli.add_command(topics)
 cli.add_command(worker)
 cli.add_command(loadgen)
+ingest.add_command(replay)
+cli.add_command(replay)
+cli.add_command(eval_command)
 
 
 def main() -> None:
@@ -43,6 +48,10 @@ def main() -> None:
         cli.main(prog_name="qrstream", standalone_mode=True)
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        click.echo(f"Error: invalid setting {where}: {first['msg']}", err=True)
+        if first["loc"]:
+            where = ".".join(str(p) for p in first["loc"])
+            click.echo(f"Error: invalid setting {where}: {first['msg']}", err=True)
+        else:  # a check across settings: its own message names them, without "Value error, "
+            reason = first.get("ctx", {}).get("error", first["msg"])
+            click.echo(f"Error: invalid settings: {reason}", err=True)
         sys.exit(2)

@@ -11,6 +11,7 @@ import orjson
 
 from streams.cli.app import pass_settings
 from streams.ingest.zeek import IngestStats, ZeekIngest
+from streams.kafka_config import librdkafka_config
 from streams.keys.store import KID_PATTERN, KeyStore, kid_to_filename, now_us
 from streams.producer import SignedProducer
 from streams.sequence import SequenceFile
@@ -67,6 +68,7 @@ def _publish(
         key_id=key_id,
         keypair=keypair,
         sequence=sequence,
+        config=librdkafka_config(settings),
     )
     progress = _Progress(run.stats, lambda: producer.stats.delivered)
     try:

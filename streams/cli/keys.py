@@ -13,6 +13,7 @@ import orjson
 from streams import signing
 from streams.cli.app import pass_settings
 from streams.errors import KeyStoreError
+from streams.kafka_config import librdkafka_config
 from streams.keys.entry import entry_digest
 from streams.keys.pem import public_pem
 from streams.keys.publish import publish_keys
@@ -77,6 +78,7 @@ def _publish(
         topic=settings.keys_topic,
         timeout=timeout,
         root_public_key_file=settings.root_public_key_file,
+        client_config=librdkafka_config(settings),
     )
     for meta in published:
         click.echo(f"published {meta.kid} to {settings.keys_topic} on {servers}")

@@ -11,6 +11,7 @@ import click
 
 from streams import metrics
 from streams.cli.app import pass_settings
+from streams.kafka_config import librdkafka_config
 from streams.settings import Settings
 from streams.siem.formats import FORMATS
 from streams.siem.run import forwarder_group, run_forwarder
@@ -87,7 +88,7 @@ def forward(
     )
     options = TransportOptions(
         bootstrap=settings.bootstrap_servers,
-        kafka_config={},
+        kafka_config=librdkafka_config(settings),
         timeout_s=timeout,
         hec_token=token,
         hec_ack=hec_ack,

@@ -14,6 +14,7 @@ import click
 
 from streams.cli.app import pass_settings
 from streams.kafka_admin import DEFAULT_TIMEOUT_S, CreateResult, TopicAdmin
+from streams.kafka_config import librdkafka_config
 from streams.settings import Settings
 from topics.schema_files import SCHEMA_DIR, stale_schema_files, write_schema_files
 from topics.specs import ALL_TOPICS, topic_specs
@@ -57,7 +58,7 @@ def _connection_options(func: F) -> F:
 
 
 def _admin(settings: Settings, bootstrap: str | None, timeout: float) -> TopicAdmin:
-    return TopicAdmin(bootstrap or settings.bootstrap_servers, timeout)
+    return TopicAdmin(bootstrap or settings.bootstrap_servers, timeout, librdkafka_config(settings))
 
 
 @click.group()

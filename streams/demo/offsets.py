@@ -3,7 +3,7 @@ records, not everything earlier runs left on the broker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
@@ -15,10 +15,15 @@ __all__ = ["start_at_end"]
 TIMEOUT_S = 30.0
 
 
-def start_at_end(bootstrap: str, group: str, topics: Iterable[str]) -> int:
+def start_at_end(
+    bootstrap: str,
+    group: str,
+    topics: Iterable[str],
+    client_config: Mapping[str, str] | None = None,
+) -> int:
     """Commits the current end offset of every partition of `topics` for `group` (which must
     not be consuming yet); returns how many partitions were set."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **(client_config or {})})
     try:
         metadata = admin.list_topics(timeout=TIMEOUT_S)
         partitions = [

@@ -3,7 +3,7 @@ the local store and produce them, then remember what was published."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -27,11 +27,12 @@ def publish_keys(
     topic: str = KEYS,
     timeout: float = 30.0,
     root_public_key_file: Path | None = None,
+    client_config: Mapping[str, str] | None = None,
 ) -> list[StoredKey]:
     """Signs and produces the current entries of `kids` and waits for their delivery. Needs
     the root private key in `store` (and so the passphrase). When `root_public_key_file` is
     given, the stored root key must be the one it holds: entries signed by any other key would
-    be ignored by every worker."""
+    be ignored by every worker. `client_config` is merged into the producer's config."""
     metas = [store.get(kid) for kid in dict.fromkeys(kids)]
     for meta in metas:
         if meta.root or meta.kid == root_kid:
@@ -62,5 +63,5 @@ def publish_keys(
         raise KeyStoreError(
             f"cannot publish: entry field {'.'.join(map(str, first['loc']))}: {first['msg']}"
         ) from None
-    publish_records(bootstrap, records, timeout)
+    publish_records(bootstrap, records, timeout, config=client_config)
     return [store.update(info.kid, published_sha256=entry_digest(info)) for info in infos]

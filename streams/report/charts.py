@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 
 from streams.report.data import RunData
 from streams.report.evaluation import MISSED, Confusion
+from streams.report.metrics import PrCurve
 
-__all__ = ["render_charts"]
+__all__ = ["pr_chart", "render_charts"]
 
 DPI = 110
 
@@ -95,6 +96,33 @@ def confusion_chart(table: Confusion, path: Path) -> Path:
         for j in range(len(columns)):
             if grid[i, j]:
                 ax.text(j, i, f"{int(grid[i, j])}", ha="center", va="center", fontsize=8)
+    return _save(fig, path)
+
+
+def pr_chart(
+    curve: PrCurve,
+    base_rate: float,
+    point: tuple[float, float] | None,
+    title: str,
+    path: Path,
+) -> Path:
+    """The precision-recall curve, the precision of flagging at random (`base_rate`) and the
+    (recall, precision) of the decision actually taken."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    if curve.recall.size and not np.isnan(curve.recall).any():
+        # Precision i holds over the recall gained at threshold i: the area is the AP.
+        ax.step(np.r_[0.0, curve.recall], np.r_[1.0, curve.precision], where="pre", label="score")
+        ax.axhline(base_rate, color="grey", linestyle=":", label="chance")
+    if point is not None:
+        ax.plot(*point, "o", color="#cc3311", label="flagged")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left")
     return _save(fig, path)
 
 

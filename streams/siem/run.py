@@ -11,6 +11,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException
 
 from streams.errors import ConfigError
+from streams.kafka_config import librdkafka_config
 from streams.keys.registry import KeyRegistry, load_root_public_key
 from streams.keys.topic import load_registry
 from streams.replay import SqliteReplayGuard
@@ -46,6 +47,7 @@ def _consumer(settings: Settings, group: str) -> Consumer:
         "auto.offset.reset": "earliest",
         "error_cb": _log_kafka_error,
         "logger": logging.getLogger("streams.siem.kafka"),
+        **librdkafka_config(settings),
     }
     try:
         return Consumer(config)
@@ -85,6 +87,7 @@ def run_forwarder(
                 root,
                 topic=settings.keys_topic,
                 root_kid=settings.root_key_id,
+                config=librdkafka_config(settings),
             )
 
         replay = SqliteReplayGuard(settings.var_dir / "siem" / f"{group}.replay.sqlite")

@@ -36,6 +36,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from streams.kafka_config import librdkafka_config
 from streams.settings import Settings
 from streams.sinks import metrics
 from streams.sinks.batch import Batch, Insert
@@ -97,6 +98,7 @@ def consumer_config(settings: Settings) -> dict[str, Any]:
         "stats_cb": metrics.record_lag,
         "error_cb": _log_kafka_error,
         "logger": logging.getLogger("streams.sinks.kafka"),
+        **librdkafka_config(settings),
     }
 
 

@@ -1,0 +1,246 @@
+"""`qrstream replay` (also `qrstream ingest replay`): a labelled transaction CSV, mapped to our
+schema, signed and published to qr.transactions (streams/ingest/csv_replay.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, get_args
+
+import click
+import orjson
+
+from streams.cli.app import pass_settings
+from streams.cli.ingest import PROGRESS_INTERVAL_S, _check_id
+from streams.ingest.csv_map import FIELDS, PRESETS, ColumnMap, Defaults
+from streams.ingest.csv_replay import CsvReplay, Pacer, ReplayStats, load_account_labels
+from streams.kafka_config import librdkafka_config
+from streams.keys.store import KeyStore, kid_to_filename
+from streams.producer import SignedProducer
+from streams.sequence import SequenceFile
+from streams.settings import Settings
+from topics.messages.transaction import Channel
+from topics.specs import TRANSACTIONS
+
+__all__ = ["replay"]
+
+
+class _Progress:
+    """A status line on stderr at most once per `PROGRESS_INTERVAL_S`."""
+
+    def __init__(self, stats: ReplayStats, delivered: Callable[[], int] | None) -> None:
+        self.stats = stats
+        self.delivered = delivered
+        self._last = time.monotonic()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_INTERVAL_S:
+            self._last = now
+            click.echo(f"  {self.line()}", err=True)
+
+    def line(self) -> str:
+        s = self.stats
+        text = f"{s.rows} rows, {s.events} events ({s.positives} of {s.labelled} labelled positive)"
+        if self.delivered is not None:
+            text += f", {self.delivered()} delivered"
+        return text
+
+
+def _parse_map(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    out = {}
+    for item in values:
+        field, sep, column = item.partition("=")
+        if not sep or field.strip() not in FIELDS:
+            raise click.BadParameter(f"{item!r} is not FIELD=COLUMN, FIELD one of {FIELDS}")
+        out[field.strip()] = column
+    return out
+
+
+def _start_us(text: str) -> int:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1_000_000)
+
+
+def _publish(
+    settings: Settings, run: CsvReplay, key_id: str, bootstrap: str | None, timeout: float
+) -> tuple[int, int]:
+    """Signs and produces every event keyed by sender; returns (delivered, not delivered)."""
+    keypair = KeyStore(settings.keys_dir, settings.key_passphrase).keypair(key_id)
+    sequence = SequenceFile(settings.var_dir / "producer" / f"{kid_to_filename(key_id)}.seq")
+    producer = SignedProducer(
+        bootstrap or settings.bootstrap_servers,
+        key_id=key_id,
+        keypair=keypair,
+        sequence=sequence,
+        config=librdkafka_config(settings),
+    )
+    progress = _Progress(run.stats, lambda: producer.stats.delivered)
+    try:
+        for mapped in run.events():
+            tx = mapped.transaction
+            producer.produce(TRANSACTIONS, tx.sender_account, tx.model_dump(mode="json"))
+            progress.tick()
+    finally:
+        in_flight = producer.close(timeout)
+    return producer.stats.delivered, producer.stats.failed + in_flight
+
+
+def _dry_run(run: CsvReplay) -> None:
+    progress = _Progress(run.stats, None)
+    for mapped in run.events():
+        # The bytes SignedProducer would sign: orjson of the JSON-mode dump.
+        click.echo(orjson.dumps(mapped.transaction.model_dump(mode="json")).decode())
+        progress.tick()
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), help="A public dataset's layout.")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    callback=_parse_map,
+    metavar="FIELD=COLUMN",
+    help=f"Column of an event field (repeatable; overrides the preset). Fields: "
+    f"{', '.join(FIELDS)}. COLUMN may be A+B to join two columns with '-'; a repeated column "
+    "name is NAME.1 the second time; FIELD= drops a preset's column.",
+)
+@click.option(
+    "--step-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Length of one `step` (default 3600).",
+)
+@click.option(
+    "--start",
+    default="1970-01-01T00:00:00+00:00",
+    show_default=True,
+    help="ISO 8601 time of step 0.",
+)
+@click.option("--currency", help="ISO 4217 code for data without a currency column.")
+@click.option("--channel", type=click.Choice(get_args(Channel)), help="Rail for data without one.")
+@click.option("--country", help="ISO 3166 alpha-2 code for data without bank locations.")
+@click.option(
+    "--account-labels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of per-account labels (columns account, label 0/1, optional typology): a "
+    "transaction is positive when its sender is.",
+)
+@click.option(
+    "--labels-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ground truth as JSON lines (default QR_VAR_DIR/replay/FILE.labels.jsonl).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Pace by the data's timestamps, this many times faster than real time (default: as "
+    "fast as possible).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Replay only the first N rows.")
+@click.option(
+    "--key-id",
+    callback=_check_id,
+    help="Signing key in the key store (QR_KEYS_DIR, QR_KEY_PASSPHRASE), e.g. replay/p1; "
+    "one per replaying process. Required unless --dry-run.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Write the transactions as JSON lines to stdout; nothing is signed or sent.",
+)
+@click.option(
+    "--bootstrap",
+    help="Kafka bootstrap servers (env QR_KAFKA_BOOTSTRAP, default the local dev broker).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the last deliveries.",
+)
+@pass_settings
+def replay(
+    settings: Settings,
+    file: Path,
+    preset: str | None,
+    mapping: dict[str, str],
+    step_seconds: float | None,
+    start: str,
+    currency: str | None,
+    channel: Channel | None,
+    country: str | None,
+    account_labels: Path | None,
+    labels_out: Path | None,
+    speed: float | None,
+    limit: int | None,
+    key_id: str | None,
+    dry_run: bool,
+    bootstrap: str | None,
+    timeout: float,
+) -> None:
+    """Replay a transaction CSV (plain or gzip) onto qr.transactions.
+
+    Each row becomes one Transaction keyed by its sender account, with an event id derived
+    from the file name and row number (the same on every run). Labels (a label column or
+    --account-labels) go to --labels-out for `qrstream eval`. Progress goes to stderr once a
+    second, then a totals line; rows that make no valid transaction are counted and skipped.
+    """
+    if not dry_run and key_id is None:
+        raise click.UsageError("--key-id is required unless --dry-run")
+    try:
+        start_us = _start_us(start)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--start") from err
+    defaults = Defaults(
+        currency=currency.upper() if currency else None,
+        channel=channel,
+        country=country.upper() if country else None,
+        step_s=step_seconds or Defaults.step_s,
+        start_us=start_us,
+    )
+    columns = ColumnMap.build(preset, mapping, defaults)
+    labels = load_account_labels(account_labels) if account_labels is not None else None
+    run = CsvReplay(
+        file,
+        columns,
+        account_labels=labels,
+        pacer=Pacer(speed) if speed is not None else None,
+        limit=limit,
+    )
+    run.check()  # before the labels file of an earlier run is overwritten
+    out_path = labels_out or settings.var_dir / "replay" / f"{file.name}.labels.jsonl"
+    out: IO[bytes] | None = None
+    if columns.labelled or labels is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out = run.labels_out = out_path.open("wb")
+    lost = 0
+    try:
+        if dry_run or key_id is None:
+            _dry_run(run)
+            outcome = "written to stdout"
+        else:
+            delivered, lost = _publish(settings, run, key_id, bootstrap, timeout)
+            outcome = f"{delivered} delivered to {TRANSACTIONS} signed by {key_id}"
+            if lost:
+                outcome += f", {lost} NOT delivered"
+    finally:
+        if out is not None:
+            out.close()
+    stats = run.stats
+    truth = f"; labels in {out_path}" if out is not None else ""
+    click.echo(
+        f"{_Progress(stats, None).line()}, {stats.invalid} invalid; {outcome}{truth}", err=True
+    )
+    if stats.invalid_example:
+        click.echo(f"first invalid row: {stats.invalid_example}", err=True)
+    if lost:
+        raise click.ClickException(f"{lost} transactions were not delivered (see the log above)")
