@@ -24,6 +24,7 @@ from confluent_kafka import Consumer
 from streams.demo.children import Child, ChildFailed, scrape, total
 from streams.demo.offsets import start_at_end
 from streams.demo.run import DemoConfig, Run, drain, kafka, new_run, prepare, start_pipeline
+from streams.kafka_config import librdkafka_config
 from streams.report.data import LatencyQuantiles, load_run
 from streams.settings import Settings
 from streams.sinks.clickhouse import connect
@@ -104,21 +105,29 @@ def _stage_run(run: Run, name: str) -> Run:
     return replace(run, run_id=stage_id, dir=stage_dir, env=env)
 
 
-def _backlog(run: Run, stage: Run, corpus: str, groups: Mapping[str, tuple[str, ...]]) -> None:
+def _backlog(
+    run: Run,
+    stage: Run,
+    corpus: str,
+    groups: Mapping[str, tuple[str, ...]],
+    kafka_config: Mapping[str, str],
+) -> None:
     """Positions the stage's groups at the end of their topics, then replays the corpus, so
     that each stage consumes exactly the corpus, from a backlog."""
     bootstrap = run.env["QR_KAFKA_BOOTSTRAP"]
     for group, topics in groups.items():
-        start_at_end(bootstrap, group, topics)
+        start_at_end(bootstrap, group, topics, kafka_config)
     _loadgen(stage, "--corpus", corpus)
 
 
-def _plain_consumer(run: Run, corpus: str, count: int) -> StageResult:
+def _plain_consumer(
+    run: Run, corpus: str, count: int, kafka_config: Mapping[str, str]
+) -> StageResult:
     stage = _stage_run(run, "a-consume")
     group = f"{stage.run_id}-{uuid.uuid4().hex[:6]}"
-    _backlog(run, stage, corpus, {group: INPUTS})
+    _backlog(run, stage, corpus, {group: INPUTS}, kafka_config)
     consumer = Consumer(
-        {"bootstrap.servers": run.env["QR_KAFKA_BOOTSTRAP"], "group.id": group,
+        {**kafka_config, "bootstrap.servers": run.env["QR_KAFKA_BOOTSTRAP"], "group.id": group,
          "enable.auto.commit": False, "fetch.max.bytes": 64 << 20}
     )  # fmt: skip
     consumer.subscribe(list(INPUTS))
@@ -145,9 +154,10 @@ def _faust_stage(
     title: str,
     args: list[str],
     port: int,
+    kafka_config: Mapping[str, str],
 ) -> StageResult:
     stage = _stage_run(run, name)
-    _backlog(run, stage, corpus, {stage.run_id: (*INPUTS, FEEDBACK)})
+    _backlog(run, stage, corpus, {stage.run_id: (*INPUTS, FEEDBACK)}, kafka_config)
     child = Child(name, [*args, "--metrics-port", str(port)], stage.env, stage.dir / f"{name}.log")
     stack.callback(child.stop)
     child.wait_for(b"[^Worker]: Ready", READY_TIMEOUT_S)
@@ -156,13 +166,16 @@ def _faust_stage(
     return StageResult(title, count, seconds)
 
 
-def _full_stage(run: Run, corpus: str, count: int, port: int, say: Say) -> StageResult:
+def _full_stage(
+    run: Run, corpus: str, count: int, port: int, say: Say, kafka_config: Mapping[str, str]
+) -> StageResult:
     stage = _stage_run(run, "d-full")
     _backlog(
         run,
         stage,
         corpus,
         {stage.run_id: (*INPUTS, FEEDBACK), sink_group(stage.run_id): (ALERTS, SCORES, QUARANTINE)},
+        kafka_config,
     )
     with ExitStack() as stack:
         pipeline = start_pipeline(stack, stage, DemoConfig(workers=1, metrics_port=port), say)
@@ -187,8 +200,9 @@ def _latency(
 ) -> dict[str, LatencyQuantiles]:
     stage = _stage_run(run, "latency")
     bootstrap = run.env["QR_KAFKA_BOOTSTRAP"]
-    start_at_end(bootstrap, stage.run_id, (*INPUTS, FEEDBACK))
-    start_at_end(bootstrap, sink_group(stage.run_id), (ALERTS, SCORES, QUARANTINE))
+    kafka_config = librdkafka_config(settings)
+    start_at_end(bootstrap, stage.run_id, (*INPUTS, FEEDBACK), kafka_config)
+    start_at_end(bootstrap, sink_group(stage.run_id), (ALERTS, SCORES, QUARANTINE), kafka_config)
     with ExitStack() as stack:
         pipeline = start_pipeline(
             stack, stage, DemoConfig(workers=1, metrics_port=config.metrics_port + 10), say
@@ -223,8 +237,9 @@ def run_pipeline_bench(
             "--truth", str(run.dir / "truth.jsonl"),
         )  # fmt: skip
         port = config.metrics_port
+        kafka_config = librdkafka_config(settings)
         say("(a) plain confluent-kafka consumption")
-        result.stages.append(_plain_consumer(run, corpus, config.count))
+        result.stages.append(_plain_consumer(run, corpus, config.count, kafka_config))
         with ExitStack() as stack:
             say("(b) pass-through Faust agent")
             result.stages.append(
@@ -237,6 +252,7 @@ def run_pipeline_bench(
                     "(b) pass-through Faust agent",
                     ["bench.passthrough"],
                     port,
+                    kafka_config,
                 )
             )
             say("(c) verify-only worker")
@@ -250,10 +266,11 @@ def run_pipeline_bench(
                     "(c) verify-only worker",
                     ["streams", "worker", "--worker-id", "w1", "--verify-only"],
                     port + 1,
+                    kafka_config,
                 )
             )
         say("(d) full pipeline with the sink")
-        full = _full_stage(run, corpus, config.count, port + 2, say)
+        full = _full_stage(run, corpus, config.count, port + 2, say, kafka_config)
         result.stages.append(full)
         result.latency_rate = max(1.0, full.rate / 2)
         result.latency = _latency(settings, run, config, result.latency_rate, say)

@@ -26,6 +26,11 @@ DEFAULT_EUR_RATES: Mapping[str, float] = MappingProxyType(
         "SGD": 0.66,
         "KRW": 0.00059,
         "INR": 0.0097,
+        "PKR": 0.0031,
+        "ALL": 0.0104,
+        "MAD": 0.093,
+        # Bitcoin (ISO-style XBT, as AML datasets write it): volatile; a rough level only.
+        "XBT": 80000.0,
         "CAD": 0.62,
         "AUD": 0.57,
         "NZD": 0.50,
