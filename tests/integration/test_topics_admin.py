@@ -18,6 +18,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from streams.cli import cli
 from streams.kafka_admin import TopicAdmin
+from tests.utils import Timeout
 from topics.specs import ALL_TOPICS, KEYS, topic_specs
 
 pytestmark = pytest.mark.integration
@@ -104,6 +105,11 @@ def test_config_drift_is_reported_then_fixed_on_request(kafka_bootstrap: str, pr
         for spec in specs
     ]
     admin.create(drifted, alter_config=True)  # now qr.alerts keeps records one day
+    timeout = Timeout(30, "the altered retention to show in the topic's config")
+    while timeout:  # a loaded broker applies config changes asynchronously
+        if admin.describe([prefix + "qr.alerts"])[0].config["retention.ms"] == str(DAY_MS):
+            break
+        time.sleep(0.2)
 
     result = qrstream(kafka_bootstrap, prefix, "create", "--partitions", "1")
     assert result.exit_code == 0, result.output

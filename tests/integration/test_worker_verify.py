@@ -12,6 +12,7 @@ import orjson
 import pytest
 from confluent_kafka import Producer
 
+from streams.demo.offsets import start_at_end
 from streams.producer import SignedProducer
 from streams.sequence import SequenceFile
 from tests.integration.pipeline import (
@@ -63,6 +64,8 @@ def produce_signed(pipeline: PipelineEnv, count: int) -> None:
 
 def test_worker_accepts_signed_records_and_quarantines_the_rest(pipeline: PipelineEnv) -> None:
     port = free_port()
+    # Other test modules leave unsigned records on the shared topics: start after them.
+    start_at_end(pipeline.env["QR_KAFKA_BOOTSTRAP"], pipeline.env["QR_APP_ID"], [TRANSACTIONS])
     worker = WorkerProcess(pipeline, "v1", port, "--verify-only")
     try:
         produce_signed(pipeline, 500)
