@@ -50,6 +50,8 @@ class PipelineBenchConfig:
     seed: int = 3
     latency_s: float = 20.0
     metrics_port: int = 9450
+    # Workers of stages (c), (d) and the latency run (one consumer group); (b) is one process.
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -152,23 +154,43 @@ def _faust_stage(
     count: int,
     name: str,
     title: str,
-    args: list[str],
+    commands: list[list[str]],
     port: int,
     kafka_config: Mapping[str, str],
 ) -> StageResult:
+    """One process per command (one consumer group), timed by their summed input counters."""
     stage = _stage_run(run, name)
     _backlog(run, stage, corpus, {stage.run_id: (*INPUTS, FEEDBACK)}, kafka_config)
-    child = Child(name, [*args, "--metrics-port", str(port)], stage.env, stage.dir / f"{name}.log")
-    stack.callback(child.stop)
-    child.wait_for(b"[^Worker]: Ready", READY_TIMEOUT_S)
-    seconds = _timed(lambda: total(scrape(port), "qrstream_records_in_total"), lambda n: n >= count)
-    child.stop()
+    children, ports = [], [port + n for n in range(len(commands))]
+    for n, (args, metrics_port) in enumerate(zip(commands, ports, strict=True)):
+        child = Child(
+            f"{name}-{n + 1}",
+            [*args, "--metrics-port", str(metrics_port)],
+            stage.env,
+            stage.dir / f"{name}-{n + 1}.log",
+        )
+        stack.callback(child.stop)
+        children.append(child)
+    for child in children:
+        child.wait_for(b"[^Worker]: Ready", READY_TIMEOUT_S)
+    seconds = _timed(
+        lambda: sum(total(scrape(p), "qrstream_records_in_total") for p in ports),
+        lambda n: n >= count,
+    )
+    for child in children:
+        child.stop()
     return StageResult(title, count, seconds)
 
 
 def _full_stage(
-    run: Run, corpus: str, count: int, port: int, say: Say, kafka_config: Mapping[str, str]
+    run: Run,
+    config: PipelineBenchConfig,
+    corpus: str,
+    port: int,
+    say: Say,
+    kafka_config: Mapping[str, str],
 ) -> StageResult:
+    count = config.count
     stage = _stage_run(run, "d-full")
     _backlog(
         run,
@@ -178,21 +200,24 @@ def _full_stage(
         kafka_config,
     )
     with ExitStack() as stack:
-        pipeline = start_pipeline(stack, stage, DemoConfig(workers=1, metrics_port=port), say)
-        worker_port = pipeline.worker_ports[0]
+        pipeline = start_pipeline(
+            stack, stage, DemoConfig(workers=config.workers, metrics_port=port), say
+        )
+
+        def workers(metric: str) -> float:
+            return sum(total(scrape(p), metric) for p in pipeline.worker_ports)
 
         def progress() -> float:
-            return total(scrape(worker_port), "qrstream_records_in_total")
+            return workers("qrstream_records_in_total")
 
         def stored() -> bool:
-            worker = scrape(worker_port)
             sink = scrape(pipeline.sink_port)
-            accepted = total(worker, "qrstream_records_accepted_total")
+            accepted = workers("qrstream_records_accepted_total")
             rows = sink.get('qrstream_sink_rows_inserted_total{table="qrstream.scores"}', 0.0)
-            return total(worker, "qrstream_records_in_total") >= count and rows >= accepted
+            return progress() >= count and rows >= accepted
 
         seconds = _timed(progress, lambda _n: stored())
-    return StageResult("(d) full pipeline + ClickHouse sink", count, seconds)
+    return StageResult(f"(d) full + sink, {config.workers} worker(s)", count, seconds)
 
 
 def _latency(
@@ -205,7 +230,10 @@ def _latency(
     start_at_end(bootstrap, sink_group(stage.run_id), (ALERTS, SCORES, QUARANTINE), kafka_config)
     with ExitStack() as stack:
         pipeline = start_pipeline(
-            stack, stage, DemoConfig(workers=1, metrics_port=config.metrics_port + 10), say
+            stack,
+            stage,
+            DemoConfig(workers=config.workers, metrics_port=config.metrics_port + 30),
+            say,
         )
         say(f"latency: loadgen signing live at {rate:,.0f} records/s for {config.latency_s:.0f} s")
         _loadgen(
@@ -228,7 +256,7 @@ def run_pipeline_bench(
         # Replayed corpora carry the qr-ts of their signing, minutes old by the last stage.
         run.env["QR_MAX_CLOCK_SKEW_S"] = "3600"
         producers = [f"loadgen/p{i}" for i in range(config.processes)]
-        prepare(run, ["w1"], say, producers=producers)
+        prepare(run, [f"w{n + 1}" for n in range(config.workers)], say, producers=producers)
         corpus = str(run.dir / "corpus.qrc")
         say(f"writing a corpus of {config.count:,} signed records ({config.processes} processes)")
         _loadgen(
@@ -250,7 +278,7 @@ def run_pipeline_bench(
                     config.count,
                     "b-passthrough",
                     "(b) pass-through Faust agent",
-                    ["bench.passthrough"],
+                    [["bench.passthrough"]],
                     port,
                     kafka_config,
                 )
@@ -263,14 +291,17 @@ def run_pipeline_bench(
                     corpus,
                     config.count,
                     "c-verify",
-                    "(c) verify-only worker",
-                    ["streams", "worker", "--worker-id", "w1", "--verify-only"],
-                    port + 1,
+                    f"(c) verify-only, {config.workers} worker(s)",
+                    [
+                        ["streams", "worker", "--worker-id", f"w{n + 1}", "--verify-only"]
+                        for n in range(config.workers)
+                    ],
+                    port + 10,
                     kafka_config,
                 )
             )
         say("(d) full pipeline with the sink")
-        full = _full_stage(run, corpus, config.count, port + 2, say, kafka_config)
+        full = _full_stage(run, config, corpus, port + 20, say, kafka_config)
         result.stages.append(full)
         result.latency_rate = max(1.0, full.rate / 2)
         result.latency = _latency(settings, run, config, result.latency_rate, say)

@@ -172,6 +172,8 @@ def sanctions(
 @click.option("--latency-seconds", type=click.FloatRange(min=5), default=20.0,
               show_default=True, help="Duration of the live half-load latency run.")  # fmt: skip
 @click.option("--seed", type=int, default=3, show_default=True, help="Seed of the traffic.")
+@click.option("--workers", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Worker processes of stages (c), (d) and the latency run.")  # fmt: skip
 @click.option("--metrics-port", type=click.IntRange(1024, 65000), default=9450,
               show_default=True, help="First of the Prometheus ports the stages use.")  # fmt: skip
 @pass_settings
@@ -181,6 +183,7 @@ def pipeline(
     processes: int,
     latency_seconds: float,
     seed: int,
+    workers: int,
     metrics_port: int,
 ) -> None:
     """Records/s of one pre-signed corpus through (a) a plain confluent-kafka consumer, (b) a
@@ -194,6 +197,7 @@ def pipeline(
         seed=seed,
         latency_s=latency_seconds,
         metrics_port=metrics_port,
+        workers=workers,
     )
     click.echo(f"qrstream bench pipeline: {count:,} records, {os.cpu_count()} cores", err=True)
     result = run_pipeline_bench(settings, config, lambda line: click.echo(f"  {line}", err=True))

@@ -16,7 +16,7 @@ def test_the_table_shows_rates_ratios_and_the_target() -> None:
     result = PipelineBenchResult(
         stages=[
             StageResult("(a) confluent-kafka consumer", 40_000, 2.0),
-            StageResult("(d) full pipeline + ClickHouse sink", 40_000, 40.0),
+            StageResult("(d) full + sink, 1 worker(s)", 40_000, 40.0),
         ],
         latency_rate=500.0,
         latency={"emitted": LatencyQuantiles("emitted", 10_000, 20.0, 30.0, 42.5, 60.0, 80.0)},
