@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 import orjson
 
 from streams.cli.app import pass_settings
+from streams.cli.progress import Progress
 from streams.ingest.zeek import IngestStats, ZeekIngest
 from streams.kafka_config import librdkafka_config
 from streams.keys.store import KID_PATTERN, KeyStore, kid_to_filename, now_us
@@ -21,8 +20,6 @@ from topics.specs import TELEMETRY
 
 __all__ = ["ingest"]
 
-PROGRESS_INTERVAL_S = 1.0
-
 
 def _check_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # Key ids and sensors become record keys and headers: the EntityId rule.
@@ -31,26 +28,8 @@ def _check_id(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return value
 
 
-class _Progress:
-    """A status line on stderr at most once per `PROGRESS_INTERVAL_S`."""
-
-    def __init__(self, stats: IngestStats, delivered: Callable[[], int] | None) -> None:
-        self.stats = stats
-        self.delivered = delivered
-        self._last = time.monotonic()
-
-    def tick(self) -> None:
-        now = time.monotonic()
-        if now - self._last >= PROGRESS_INTERVAL_S:
-            self._last = now
-            click.echo(f"  {self.line()}", err=True)
-
-    def line(self) -> str:
-        s = self.stats
-        text = f"{s.events} events from {s.handshakes} handshakes in {s.ssl_files} ssl logs"
-        if self.delivered is not None:
-            text += f", {self.delivered()} delivered"
-        return text
+def _describe(s: IngestStats) -> str:
+    return f"{s.events} events from {s.handshakes} handshakes in {s.ssl_files} ssl logs"
 
 
 def _publish(
@@ -70,7 +49,7 @@ def _publish(
         sequence=sequence,
         config=librdkafka_config(settings),
     )
-    progress = _Progress(run.stats, lambda: producer.stats.delivered)
+    progress = Progress(lambda: _describe(run.stats), lambda: producer.stats.delivered)
     try:
         for event in run.events():
             producer.produce(TELEMETRY, run.sensor, event.model_dump(mode="json"))
@@ -82,7 +61,7 @@ def _publish(
 
 
 def _dry_run(run: ZeekIngest) -> None:
-    progress = _Progress(run.stats, None)
+    progress = Progress(lambda: _describe(run.stats), None)
     for event in run.events():
         click.echo(_json(event))
         progress.tick()
@@ -169,7 +148,7 @@ def zeek(
         click.echo(f"skipped {path}: {why}", err=True)
     certs = f"{len(run.certs)} certificates from {stats.x509_files} x509 logs"
     click.echo(
-        f"{_Progress(stats, None).line()}, {certs}; {stats.invalid} invalid, "
+        f"{_describe(stats)}, {certs}; {stats.invalid} invalid, "
         f"{stats.unjoined_certs} certificates not found; {outcome}",
         err=True,
     )

@@ -3,8 +3,6 @@ schema, signed and published to qr.transactions (streams/ingest/csv_replay.py)."
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, get_args
@@ -13,7 +11,8 @@ import click
 import orjson
 
 from streams.cli.app import pass_settings
-from streams.cli.ingest import PROGRESS_INTERVAL_S, _check_id
+from streams.cli.ingest import _check_id
+from streams.cli.progress import Progress
 from streams.ingest.csv_map import FIELDS, PRESETS, ColumnMap, Defaults
 from streams.ingest.csv_replay import CsvReplay, Pacer, ReplayStats, load_account_labels
 from streams.kafka_config import librdkafka_config
@@ -27,26 +26,8 @@ from topics.specs import TRANSACTIONS
 __all__ = ["replay"]
 
 
-class _Progress:
-    """A status line on stderr at most once per `PROGRESS_INTERVAL_S`."""
-
-    def __init__(self, stats: ReplayStats, delivered: Callable[[], int] | None) -> None:
-        self.stats = stats
-        self.delivered = delivered
-        self._last = time.monotonic()
-
-    def tick(self) -> None:
-        now = time.monotonic()
-        if now - self._last >= PROGRESS_INTERVAL_S:
-            self._last = now
-            click.echo(f"  {self.line()}", err=True)
-
-    def line(self) -> str:
-        s = self.stats
-        text = f"{s.rows} rows, {s.events} events ({s.positives} of {s.labelled} labelled positive)"
-        if self.delivered is not None:
-            text += f", {self.delivered()} delivered"
-        return text
+def _describe(s: ReplayStats) -> str:
+    return f"{s.rows} rows, {s.events} events ({s.positives} of {s.labelled} labelled positive)"
 
 
 def _parse_map(
@@ -81,7 +62,7 @@ def _publish(
         sequence=sequence,
         config=librdkafka_config(settings),
     )
-    progress = _Progress(run.stats, lambda: producer.stats.delivered)
+    progress = Progress(lambda: _describe(run.stats), lambda: producer.stats.delivered)
     try:
         for mapped in run.events():
             tx = mapped.transaction
@@ -93,7 +74,7 @@ def _publish(
 
 
 def _dry_run(run: CsvReplay) -> None:
-    progress = _Progress(run.stats, None)
+    progress = Progress(lambda: _describe(run.stats), None)
     for mapped in run.events():
         # The bytes SignedProducer would sign: orjson of the JSON-mode dump.
         click.echo(orjson.dumps(mapped.transaction.model_dump(mode="json")).decode())
@@ -237,9 +218,7 @@ def replay(
             out.close()
     stats = run.stats
     truth = f"; labels in {out_path}" if out is not None else ""
-    click.echo(
-        f"{_Progress(stats, None).line()}, {stats.invalid} invalid; {outcome}{truth}", err=True
-    )
+    click.echo(f"{_describe(stats)}, {stats.invalid} invalid; {outcome}{truth}", err=True)
     if stats.invalid_example:
         click.echo(f"first invalid row: {stats.invalid_example}", err=True)
     if lost:
