@@ -5,71 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import orjson
 
 from streams.cli.app import pass_settings
-from streams.cli.progress import Progress
+from streams.cli.publishing import (
+    bootstrap_option,
+    check_id,
+    print_json_lines,
+    publish_signed,
+    timeout_option,
+)
 from streams.ingest.zeek import IngestStats, ZeekIngest
-from streams.kafka_config import librdkafka_config
-from streams.keys.store import KID_PATTERN, KeyStore, kid_to_filename, now_us
-from streams.producer import SignedProducer
-from streams.sequence import SequenceFile
+from streams.keys.store import now_us
 from streams.settings import Settings
-from topics.messages.telemetry import TelemetryEvent
 from topics.specs import TELEMETRY
 
 __all__ = ["ingest"]
 
 
-def _check_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    # Key ids and sensors become record keys and headers: the EntityId rule.
-    if value is not None and not KID_PATTERN.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a valid id ([A-Za-z0-9._:/@+#=-], 1-128)")
-    return value
-
-
 def _describe(s: IngestStats) -> str:
     return f"{s.events} events from {s.handshakes} handshakes in {s.ssl_files} ssl logs"
-
-
-def _publish(
-    settings: Settings,
-    run: ZeekIngest,
-    key_id: str,
-    bootstrap: str | None,
-    timeout: float,
-) -> tuple[int, int]:
-    """Signs and produces every event; returns (delivered, not delivered)."""
-    keypair = KeyStore(settings.keys_dir, settings.key_passphrase).keypair(key_id)
-    sequence = SequenceFile(settings.var_dir / "producer" / f"{kid_to_filename(key_id)}.seq")
-    producer = SignedProducer(
-        bootstrap or settings.bootstrap_servers,
-        key_id=key_id,
-        keypair=keypair,
-        sequence=sequence,
-        config=librdkafka_config(settings),
-    )
-    progress = Progress(lambda: _describe(run.stats), lambda: producer.stats.delivered)
-    try:
-        for event in run.events():
-            producer.produce(TELEMETRY, run.sensor, event.model_dump(mode="json"))
-            progress.tick()
-    finally:
-        in_flight = producer.close(timeout)
-    stats = producer.stats
-    return stats.delivered, stats.failed + in_flight
-
-
-def _dry_run(run: ZeekIngest) -> None:
-    progress = Progress(lambda: _describe(run.stats), None)
-    for event in run.events():
-        click.echo(_json(event))
-        progress.tick()
-
-
-def _json(event: TelemetryEvent) -> str:
-    # The bytes SignedProducer would sign: orjson of the JSON-mode dump.
-    return orjson.dumps(event.model_dump(mode="json")).decode()
 
 
 @click.group()
@@ -87,13 +41,13 @@ def ingest() -> None:
 )
 @click.option(
     "--key-id",
-    callback=_check_id,
+    callback=check_id,
     help="Signing key in the key store (QR_KEYS_DIR, QR_KEY_PASSPHRASE), e.g. zeek/sensor1; "
     "one per ingesting process. Required unless --dry-run.",
 )
 @click.option(
     "--sensor",
-    callback=_check_id,
+    callback=check_id,
     help="Record key and `sensor` of the events (default: the key id, or `zeek` with "
     "--dry-run and no key id).",
 )
@@ -102,17 +56,8 @@ def ingest() -> None:
     is_flag=True,
     help="Write the events as JSON lines to stdout; nothing is signed or sent.",
 )
-@click.option(
-    "--bootstrap",
-    help="Kafka bootstrap servers (env QR_KAFKA_BOOTSTRAP, default the local dev broker).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for the last deliveries.",
-)
+@bootstrap_option
+@timeout_option
 @pass_settings
 def zeek(
     settings: Settings,
@@ -134,12 +79,17 @@ def zeek(
     run = ZeekIngest(list(paths), sensor=sensor or key_id or "zeek", fallback_ts_us=now_us())
     lost = 0
     if dry_run:
-        _dry_run(run)
+        print_json_lines(
+            (event.model_dump(mode="json") for event in run.events()), lambda: _describe(run.stats)
+        )
         outcome = "written to stdout"
     elif key_id is None:
         raise click.UsageError("--key-id is required unless --dry-run")
     else:
-        delivered, lost = _publish(settings, run, key_id, bootstrap, timeout)
+        records = ((run.sensor, event.model_dump(mode="json")) for event in run.events())
+        delivered, lost = publish_signed(
+            settings, key_id, bootstrap, timeout, TELEMETRY, records, lambda: _describe(run.stats)
+        )
         outcome = f"{delivered} delivered to {TELEMETRY} signed by {key_id}"
         if lost:
             outcome += f", {lost} NOT delivered"

@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import IO, get_args
 
 import click
-import orjson
 
 from streams.cli.app import pass_settings
-from streams.cli.ingest import _check_id
-from streams.cli.progress import Progress
+from streams.cli.publishing import (
+    bootstrap_option,
+    check_id,
+    print_json_lines,
+    publish_signed,
+    timeout_option,
+)
 from streams.ingest.csv_map import FIELDS, PRESETS, ColumnMap, Defaults
 from streams.ingest.csv_replay import CsvReplay, Pacer, ReplayStats, load_account_labels
-from streams.kafka_config import librdkafka_config
-from streams.keys.store import KeyStore, kid_to_filename
-from streams.producer import SignedProducer
-from streams.sequence import SequenceFile
 from streams.settings import Settings
 from topics.messages.transaction import Channel
 from topics.specs import TRANSACTIONS
@@ -47,38 +47,6 @@ def _start_us(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return round(moment.timestamp() * 1_000_000)
-
-
-def _publish(
-    settings: Settings, run: CsvReplay, key_id: str, bootstrap: str | None, timeout: float
-) -> tuple[int, int]:
-    """Signs and produces every event keyed by sender; returns (delivered, not delivered)."""
-    keypair = KeyStore(settings.keys_dir, settings.key_passphrase).keypair(key_id)
-    sequence = SequenceFile(settings.var_dir / "producer" / f"{kid_to_filename(key_id)}.seq")
-    producer = SignedProducer(
-        bootstrap or settings.bootstrap_servers,
-        key_id=key_id,
-        keypair=keypair,
-        sequence=sequence,
-        config=librdkafka_config(settings),
-    )
-    progress = Progress(lambda: _describe(run.stats), lambda: producer.stats.delivered)
-    try:
-        for mapped in run.events():
-            tx = mapped.transaction
-            producer.produce(TRANSACTIONS, tx.sender_account, tx.model_dump(mode="json"))
-            progress.tick()
-    finally:
-        in_flight = producer.close(timeout)
-    return producer.stats.delivered, producer.stats.failed + in_flight
-
-
-def _dry_run(run: CsvReplay) -> None:
-    progress = Progress(lambda: _describe(run.stats), None)
-    for mapped in run.events():
-        # The bytes SignedProducer would sign: orjson of the JSON-mode dump.
-        click.echo(orjson.dumps(mapped.transaction.model_dump(mode="json")).decode())
-        progress.tick()
 
 
 @click.command()
@@ -128,7 +96,7 @@ def _dry_run(run: CsvReplay) -> None:
 @click.option("--limit", type=click.IntRange(min=1), help="Replay only the first N rows.")
 @click.option(
     "--key-id",
-    callback=_check_id,
+    callback=check_id,
     help="Signing key in the key store (QR_KEYS_DIR, QR_KEY_PASSPHRASE), e.g. replay/p1; "
     "one per replaying process. Required unless --dry-run.",
 )
@@ -137,17 +105,8 @@ def _dry_run(run: CsvReplay) -> None:
     is_flag=True,
     help="Write the transactions as JSON lines to stdout; nothing is signed or sent.",
 )
-@click.option(
-    "--bootstrap",
-    help="Kafka bootstrap servers (env QR_KAFKA_BOOTSTRAP, default the local dev broker).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for the last deliveries.",
-)
+@bootstrap_option
+@timeout_option
 @pass_settings
 def replay(
     settings: Settings,
@@ -206,10 +165,20 @@ def replay(
     lost = 0
     try:
         if dry_run or key_id is None:
-            _dry_run(run)
+            print_json_lines(
+                (m.transaction.model_dump(mode="json") for m in run.events()),
+                lambda: _describe(run.stats),
+            )
             outcome = "written to stdout"
         else:
-            delivered, lost = _publish(settings, run, key_id, bootstrap, timeout)
+            records = (
+                (m.transaction.sender_account, m.transaction.model_dump(mode="json"))
+                for m in run.events()
+            )
+            delivered, lost = publish_signed(
+                settings, key_id, bootstrap, timeout, TRANSACTIONS, records,
+                lambda: _describe(run.stats),
+            )  # fmt: skip
             outcome = f"{delivered} delivered to {TRANSACTIONS} signed by {key_id}"
             if lost:
                 outcome += f", {lost} NOT delivered"
