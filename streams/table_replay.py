@@ -29,18 +29,26 @@ class TableReplayGuard(ReplayGuard):
         super().__init__()
         self.table = table
         self.context_for: ContextFor = _unbound
+        # The value of each key read since the last commit, decoded: committing a batch then
+        # updates it without reading and decoding the table a second time.
+        self._read: dict[bytes, dict[str, list[int]]] = {}
 
     def bind(self, context_for: ContextFor) -> None:
         """The agent that owns the table tells how to enter the partition of a record key."""
         self.context_for = context_for
 
     def _load(self, kid: str, key: bytes) -> SeenRecord | None:
-        with self.context_for(key):
-            raw = self.table.get(key)
-        if raw is None:
-            return None
-        seen = orjson.loads(raw).get(kid)
+        current = self._read.get(key)
+        if current is None:
+            with self.context_for(key):
+                raw = self.table.get(key)
+            current = self._read[key] = orjson.loads(raw) if raw is not None else {}
+        seen = current.get(kid)
         return None if seen is None else SeenRecord(*seen)
+
+    def commit(self) -> None:
+        super().commit()
+        self._read = {}  # the next batch may come after a rebalance: read the table again
 
     def _store(self, entries: dict[tuple[str, bytes], SeenRecord]) -> None:
         by_key: dict[bytes, dict[str, SeenRecord]] = defaultdict(dict)
@@ -48,8 +56,10 @@ class TableReplayGuard(ReplayGuard):
             by_key[key][kid] = seen
         for key, kids in by_key.items():
             with self.context_for(key):
-                raw = self.table.get(key)
-                current = orjson.loads(raw) if raw is not None else {}
+                current = self._read.get(key)
+                if current is None:
+                    raw = self.table.get(key)
+                    current = orjson.loads(raw) if raw is not None else {}
                 for kid, s in kids.items():
                     current[kid] = [s.seq, s.partition, s.offset]
                 self.table[key] = orjson.dumps(current)

@@ -82,6 +82,30 @@ def test_table_replay_guard_stores_per_key_and_key_id() -> None:
     assert restarted.check("k1", b"acct", 5, 0, 12) is ReplayCheck.REPLAY
 
 
+class CountingTable(dict[bytes, bytes]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, key: bytes, default: bytes | None = None) -> bytes | None:  # type: ignore[override]
+        self.reads += 1
+        return super().get(key, default)
+
+
+def test_table_replay_guard_reads_each_key_once_per_batch() -> None:
+    table = CountingTable()
+    guard = TableReplayGuard(table)
+    guard.bind(no_partition)
+    for seq, key in enumerate((b"a", b"b", b"a"), 1):
+        guard.check("k1", key, seq, 0, seq)
+    guard.check("k2", b"a", 1, 0, 9)
+    guard.commit()
+    assert table.reads == 2  # a and b, once each, for the checks and the commit together
+    assert orjson.loads(table[b"a"]) == {"k1": [3, 0, 3], "k2": [1, 0, 9]}
+    table[b"a"] = orjson.dumps({"k1": [7, 0, 20]})  # another owner of the partition moved on
+    assert guard.check("k1", b"a", 6, 0, 21) is ReplayCheck.REPLAY  # the next batch reads again
+
+
 @pytest.mark.parametrize(
     ("score", "severity"),
     [(0.95, "critical"), (0.8, "high"), (0.6, "medium"), (0.3, "low"), (0.1, "info")],
