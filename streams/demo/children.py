@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streams.errors import StreamsError
 
-__all__ = ["Child", "ChildFailed", "scrape", "total"]
+__all__ = ["Child", "ChildFailed", "scrape", "scrape_or_raise", "total"]
 
 STOP_TIMEOUT_S = 60.0
 
@@ -57,9 +57,9 @@ class Child:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = STOP_TIMEOUT_S) -> int:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
@@ -72,10 +72,15 @@ class Child:
 def scrape(port: int) -> dict[str, float]:
     """A process's Prometheus metrics as {'name{labels}': value}; empty if unreachable."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-            text = response.read().decode()
+        return scrape_or_raise(port)
     except OSError:
         return {}
+
+
+def scrape_or_raise(port: int) -> dict[str, float]:
+    """The same, raising OSError when the endpoint does not answer."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
     samples: dict[str, float] = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):

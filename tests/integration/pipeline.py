@@ -3,13 +3,8 @@ published on qr.keys, and `qrstream worker` processes started as subprocesses.""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +15,8 @@ from confluent_kafka import Consumer
 from pydantic import SecretStr
 
 from streams.cli import cli
+from streams.demo.children import Child, scrape_or_raise
 from streams.keys.store import KeyStore
-from tests.utils import Timeout
 
 __all__ = [
     "PipelineEnv",
@@ -72,52 +67,23 @@ def make_pipeline_env(root: Path, bootstrap: str, producer_kids: tuple[str, ...]
     return pipeline
 
 
-class WorkerProcess:
+class WorkerProcess(Child):
     """`qrstream worker` in a subprocess, ready once Faust says so."""
 
     def __init__(self, pipeline: PipelineEnv, worker_id: str, metrics_port: int, *args: str):
-        self.log_path = pipeline.root / f"worker-{worker_id}.log"
-        self.metrics_port = metrics_port
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streams", "worker",
-                "--worker-id", worker_id, "--metrics-port", str(metrics_port), *args,
-            ],
-            env={**os.environ, **pipeline.env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+        super().__init__(
+            f"worker {worker_id}",
+            ["streams", "worker", "--worker-id", worker_id, "--metrics-port", str(metrics_port),
+             *args],
+            pipeline.env,
+            pipeline.root / f"worker-{worker_id}.log",
         )  # fmt: skip
-        timeout = Timeout(90, f"worker {worker_id} ready (log: {self.log_path})")
-        while timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited: {self.log_path.read_text()[-3000:]}")
-            if b"[^Worker]: Ready" in self.log_path.read_bytes():
-                return
-            time.sleep(0.2)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self._log.close()
-        return self.process.returncode
+        self.metrics_port = metrics_port
+        self.wait_for(b"[^Worker]: Ready", 90)
 
 
-def scrape(port: int) -> dict[str, float]:
-    """The worker's Prometheus metrics as {'name{labels}': value}."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    samples: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            samples[name] = float(value)
-    return samples
+# The worker's Prometheus metrics as {'name{labels}': value}.
+scrape = scrape_or_raise
 
 
 def free_port() -> int:
